@@ -1,0 +1,244 @@
+"""Canonical state: one deterministic dump of everything the engine knows.
+
+The dump is the snapshot format and the input of the state hash, so two engines that applied
+the same journal produce byte-identical dumps. Ordering is explicit (sorted ids, book queues in
+priority order), never dict order by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from typing import Any, Final
+
+import msgspec
+
+from clearhouse.core.accounts import Account, Party
+from clearhouse.core.book import Order
+from clearhouse.core.commands import PlaceOrder
+from clearhouse.core.ledger import Hold
+from clearhouse.core.products.spot_market import SpotMarketState
+from clearhouse.core.state import State
+from clearhouse.core.triggers import Trigger
+from clearhouse.core.units import Asset, SpotMarket
+from clearhouse.core.wallet import Withdrawal
+
+SNAPSHOT_FORMAT: Final = 1
+
+_encoder = msgspec.msgpack.Encoder()
+
+
+def _hold(hold: Hold | None) -> list[Any] | None:
+    if hold is None:
+        return None
+    return [hold.available_key, hold.hold_key, hold.asset, hold.remaining_units, hold.closed]
+
+
+def _order(order: Order) -> list[Any]:
+    return [
+        order.order_id,
+        order.market,
+        order.account,
+        order.owner,
+        order.side,
+        order.price_ticks,
+        order.size_lots,
+        order.remaining_lots,
+        order.visible_lots,
+        order.display_lots,
+        order.filled_lots,
+        order.filled_quote_units,
+        order.fee_units,
+        order.tif,
+        order.stp_group,
+        order.stp_act,
+        order.create_time_ns,
+        order.update_time_ns,
+        order.text,
+        _hold(order.hold),
+    ]
+
+
+def _market(market: SpotMarketState) -> list[Any]:
+    book = market.book
+    triggers = market.triggers
+    return [
+        msgspec.to_builtins(market.spec),
+        market.enabled,
+        book.update_id,
+        book.last_price_ticks,
+        [_order(o) for o in book.bids.iter_orders()],
+        [_order(o) for o in book.asks.iter_orders()],
+        [
+            [
+                t.trigger_id,
+                t.account,
+                t.trigger_price_ticks,
+                t.rule,
+                t.expires_at_ns,
+                msgspec.to_builtins(t.order),
+                t.create_time_ns,
+            ]
+            for t in sorted(triggers.triggers.values(), key=lambda t: t.trigger_id)
+        ],
+    ]
+
+
+def dump(state: State) -> dict[str, Any]:
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "seq": state.seq,
+        "time_ns": state.time_ns,
+        "assets": [[a.code, a.scale] for a in (state.assets[c] for c in state.asset_codes)],
+        "markets": [_market(state.markets[name]) for name in sorted(state.markets)],
+        "parties": [
+            [p.party_id, p.kind, p.name, p.country, p.external_ref, p.kyc_tier, p.status]
+            for p in (state.parties[i] for i in sorted(state.parties))
+        ],
+        "accounts": [
+            [
+                a.account_id,
+                a.owner,
+                a.parent,
+                a.beneficial_owner,
+                a.label,
+                a.fee_tier,
+                a.stp_group,
+                a.status,
+                a.sub_accounts,
+            ]
+            for a in (state.accounts[i] for i in sorted(state.accounts))
+        ],
+        "balances": sorted([k, v] for k, v in state.ledger.balances.items() if v),
+        "withdrawals": [
+            [
+                w.withdrawal_id,
+                w.account,
+                w.asset,
+                w.amount_units,
+                w.address,
+                w.chain,
+                w.client_id,
+                w.status,
+                w.txid,
+                _hold(w.hold),
+                w.time_ns,
+            ]
+            for w in (state.withdrawals[i] for i in sorted(state.withdrawals))
+        ],
+        "deposit_txids": sorted([k, v] for k, v in state.deposit_txids.items()),
+        "trigger_expiries": sorted(state.trigger_expiries),
+        "counters": [
+            state.next_party_id,
+            state.next_account_id,
+            state.next_order_id,
+            state.next_trade_id,
+            state.next_deposit_id,
+            state.next_withdrawal_id,
+            state.next_trigger_id,
+        ],
+    }
+
+
+def encode(state: State) -> bytes:
+    return _encoder.encode(dump(state))
+
+
+def state_hash(state: State) -> str:
+    return hashlib.sha256(encode(state)).hexdigest()
+
+
+# --- loading a snapshot ---------------------------------------------------------------------------
+def _load_hold(raw: list[Any] | None) -> Hold | None:
+    if raw is None:
+        return None
+    hold = Hold(raw[0], raw[1], raw[2], raw[3])
+    hold.closed = raw[4]
+    return hold
+
+
+def _load_order(raw: list[Any]) -> Order:
+    order = Order(
+        raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[9], raw[13], raw[14],
+        raw[15], raw[16], raw[18], _load_hold(raw[19]),
+    )  # fmt: skip
+    order.remaining_lots = raw[7]
+    order.visible_lots = raw[8]
+    order.filled_lots = raw[10]
+    order.filled_quote_units = raw[11]
+    order.fee_units = raw[12]
+    order.update_time_ns = raw[17]
+    return order
+
+
+def load(payload: bytes) -> State:
+    raw = msgspec.msgpack.decode(payload)
+    if raw.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"unsupported snapshot format {raw.get('format')!r}")
+    state = State()
+    state.seq = raw["seq"]
+    state.time_ns = raw["time_ns"]
+    for code, scale in raw["assets"]:
+        state.assets[code] = Asset(code, scale)
+        state.asset_index[code] = len(state.asset_codes) + 1
+        state.asset_codes.append(code)
+    for pid, kind, name, country, ref, tier, status in raw["parties"]:
+        party = Party(pid, kind, name, country, ref)
+        party.kyc_tier = tier
+        party.status = status
+        state.parties[pid] = party
+        if ref:
+            state.party_refs[ref] = pid
+    for aid, owner, parent, bo, label, tier, group, status, subs in raw["accounts"]:
+        account = Account(aid, owner, parent, bo, label)
+        account.fee_tier = tier
+        account.stp_group = group
+        account.status = status
+        account.sub_accounts = list(subs)
+        state.accounts[aid] = account
+    for spec_raw, enabled, update_id, last, bids, asks, triggers in raw["markets"]:
+        spec = msgspec.convert(spec_raw, SpotMarket)
+        market = SpotMarketState(
+            spec,
+            state.assets[spec.base],
+            state.assets[spec.quote],
+            state.asset_index[spec.base],
+            state.asset_index[spec.quote],
+        )
+        market.enabled = enabled
+        for order_raw in bids + asks:
+            order = _load_order(order_raw)
+            market.book.rest(order)
+            state.accounts[order.account].open_orders[order.order_id] = order
+        market.book.update_id = update_id
+        market.book.last_price_ticks = last
+        for tid, account_id, price, rule, expires, order_raw, created in triggers:
+            trigger = Trigger(
+                tid, account_id, spec.name, price, rule, expires,
+                msgspec.convert(order_raw, PlaceOrder), created,
+            )  # fmt: skip
+            market.triggers.add(trigger)
+            state.triggers_by_id[tid] = trigger
+        state.markets[spec.name] = market
+    state.ledger.balances = {k: v for k, v in raw["balances"]}
+    for w in raw["withdrawals"]:
+        hold = _load_hold(w[9])
+        assert hold is not None
+        withdrawal = Withdrawal(w[0], w[1], w[2], w[3], w[4], w[5], w[6], hold, w[10])
+        withdrawal.status = w[7]
+        withdrawal.txid = w[8]
+        state.withdrawals[w[0]] = withdrawal
+        state.withdrawal_refs[(w[1], w[6])] = w[0]
+    state.deposit_txids = {k: v for k, v in raw["deposit_txids"]}
+    state.trigger_expiries = [tuple(e) for e in raw["trigger_expiries"]]  # type: ignore[misc]
+    heapq.heapify(state.trigger_expiries)
+    (
+        state.next_party_id,
+        state.next_account_id,
+        state.next_order_id,
+        state.next_trade_id,
+        state.next_deposit_id,
+        state.next_withdrawal_id,
+        state.next_trigger_id,
+    ) = raw["counters"]
+    return state
