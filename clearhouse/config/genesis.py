@@ -6,7 +6,7 @@ commands of a new journal, and a replay rebuilds it exactly.
 
 from __future__ import annotations
 
-from clearhouse.core.commands import Command, ListAsset, ListSpotMarket
+from clearhouse.core.commands import AnyCommand, ListAsset, ListSpotMarket
 
 # Scales are fine enough that every trade's base and quote amounts are whole units:
 # BTC_USDT tick 0.01 x lot 0.00001 = 1e-7 USDT, so USDT needs at least 7 decimals.
@@ -18,8 +18,8 @@ DEFAULT_ASSETS: tuple[tuple[str, int], ...] = (
 )
 
 
-def default_listing() -> list[Command]:
-    commands: list[Command] = [ListAsset(code, scale) for code, scale in DEFAULT_ASSETS]
+def default_listing() -> list[AnyCommand]:
+    commands: list[AnyCommand] = [ListAsset(code, scale) for code, scale in DEFAULT_ASSETS]
     commands += [
         ListSpotMarket(
             name="BTC_USDT",

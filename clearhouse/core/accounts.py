@@ -23,7 +23,9 @@ class Party:
 
     __slots__ = ("party_id", "kind", "name", "country", "external_ref", "kyc_tier", "status")
 
-    def __init__(self, party_id: int, kind: str, name: str, country: str, external_ref: str) -> None:
+    def __init__(
+        self, party_id: int, kind: str, name: str, country: str, external_ref: str
+    ) -> None:
         self.party_id = party_id
         self.kind = kind
         self.name = name

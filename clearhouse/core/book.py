@@ -249,7 +249,9 @@ class OrderBook:
 
     def rest(self, order: Order) -> None:
         side = self.bids if order.side == BUY else self.asks
-        assert len(side.levels) < MAX_LEVELS_PER_SIDE or order.price_ticks * side.sign in side.levels
+        assert (
+            len(side.levels) < MAX_LEVELS_PER_SIDE or order.price_ticks * side.sign in side.levels
+        )
         side.add(order)
         self.orders[order.order_id] = order
         self.update_id += 1
@@ -264,7 +266,11 @@ class OrderBook:
         side = self.bids if order.side == BUY else self.asks
         level = side.levels[order.price_ticks * side.sign]
         order.remaining_lots -= lots
-        shown = min(order.display_lots, order.remaining_lots) if order.display_lots else order.remaining_lots
+        shown = (
+            min(order.display_lots, order.remaining_lots)
+            if order.display_lots
+            else order.remaining_lots
+        )
         level.visible_lots -= order.visible_lots - shown
         order.visible_lots = shown
         self.update_id += 1
@@ -309,6 +315,7 @@ class OrderBook:
         group = taker.stp_group
         remaining = max_lots
         budget = quote_budget
+        budgeted = quote_budget > 0  # budget may reach exactly 0; that must still stop us
         makers = out.makers
         prices = out.prices
         lots_out = out.lots
@@ -320,7 +327,7 @@ class OrderBook:
             level = levels[key]
             price = level.price_ticks
             allow = remaining
-            if budget:
+            if budgeted:
                 affordable = budget // (price * quote_per_tick_lot)
                 if affordable == 0:
                     break
@@ -348,7 +355,7 @@ class OrderBook:
                 level.visible_lots -= lots
                 allow -= lots
                 remaining -= lots
-                if budget:
+                if budgeted:
                     budget -= price * lots * quote_per_tick_lot
                 makers.append(maker)
                 prices.append(price)
@@ -364,7 +371,7 @@ class OrderBook:
             if level.head is None:
                 keys.pop()
                 del levels[key]
-            if stopped or (budget and allow == 0):
+            if stopped or (budgeted and allow == 0):
                 # STP stopped the taker, or the budget cannot buy one more lot at this price
                 # (and every later level is dearer)
                 break
@@ -397,4 +404,3 @@ class OrderBook:
                     assert self.orders[order.order_id] is order
                 count += len(orders)
         assert count == len(self.orders)
-

@@ -25,7 +25,9 @@ from clearhouse.core.wallet import Withdrawal
 
 SNAPSHOT_FORMAT: Final = 1
 
-_encoder = msgspec.msgpack.Encoder()
+# JSON rather than msgpack: balances are unbounded ints (an external account's total can pass
+# 2**64), and JSON encodes any int exactly. A snapshot is written rarely; clarity wins.
+_encoder = msgspec.json.Encoder()
 
 
 def _hold(hold: Hold | None) -> list[Any] | None:
@@ -144,8 +146,12 @@ def encode(state: State) -> bytes:
     return _encoder.encode(dump(state))
 
 
+def hash_payload(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
 def state_hash(state: State) -> str:
-    return hashlib.sha256(encode(state)).hexdigest()
+    return hash_payload(encode(state))
 
 
 # --- loading a snapshot ---------------------------------------------------------------------------
@@ -172,7 +178,7 @@ def _load_order(raw: list[Any]) -> Order:
 
 
 def load(payload: bytes) -> State:
-    raw = msgspec.msgpack.decode(payload)
+    raw = msgspec.json.decode(payload)
     if raw.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"unsupported snapshot format {raw.get('format')!r}")
     state = State()

@@ -38,7 +38,9 @@ def register_party(state: State, cmd: RegisterParty, ctx: Context) -> None:
         raise Rejected(INVALID_PARAM_VALUE, f"kind must be one of {', '.join(PARTY_KINDS)}")
     if not cmd.name.strip() or len(cmd.name) > MAX_NAME_CHARS:
         raise Rejected(INVALID_PARAM_VALUE, f"name must be 1..{MAX_NAME_CHARS} characters")
-    if cmd.country and (len(cmd.country) != 2 or not cmd.country.isalpha() or not cmd.country.isupper()):
+    if cmd.country and (
+        len(cmd.country) != 2 or not cmd.country.isalpha() or not cmd.country.isupper()
+    ):
         raise Rejected(INVALID_PARAM_VALUE, "country must be an ISO 3166 alpha-2 code")
     # --- nothing above this line writes ---
     party_id = state.next_party_id
@@ -73,7 +75,9 @@ def open_account(state: State, cmd: OpenAccount, ctx: Context) -> None:
     # --- nothing above this line writes ---
     account_id = state.next_account_id
     state.next_account_id += 1
-    state.accounts[account_id] = Account(account_id, cmd.owner, cmd.parent, beneficial_owner, cmd.label)
+    state.accounts[account_id] = Account(
+        account_id, cmd.owner, cmd.parent, beneficial_owner, cmd.label
+    )
     if parent is not None:
         parent.sub_accounts.append(account_id)
     ctx.events.append(AccountOpened(account_id, cmd.owner, cmd.parent, beneficial_owner))

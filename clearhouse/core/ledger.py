@@ -90,7 +90,9 @@ class Ledger:
 
     def move(self, from_account: int, to_account: int, asset: int, units: int) -> None:
         self.transfer(
-            ledger_key(from_account, asset, AVAILABLE), ledger_key(to_account, asset, AVAILABLE), units
+            ledger_key(from_account, asset, AVAILABLE),
+            ledger_key(to_account, asset, AVAILABLE),
+            units,
         )
 
     def reserve(self, account: int, asset: int, units: int) -> Hold:

@@ -23,7 +23,9 @@ MAX_FEE_TIERS: Final = 32
 
 def _check_code(code: str, what: str) -> None:
     if not (1 <= len(code) <= 32) or not code.replace("_", "").isalnum() or code != code.upper():
-        raise Rejected(INVALID_PARAM_VALUE, f"{what} {code!r} must be 1-32 upper-case letters/digits")
+        raise Rejected(
+            INVALID_PARAM_VALUE, f"{what} {code!r} must be 1-32 upper-case letters/digits"
+        )
 
 
 def list_asset(state: State, cmd: ListAsset, ctx: Context) -> None:
@@ -62,7 +64,9 @@ def list_spot_market(state: State, cmd: ListSpotMarket, ctx: Context) -> None:
         if not (-MAX_FEE_PPM <= maker_ppm <= MAX_FEE_PPM and 0 <= taker_ppm <= MAX_FEE_PPM):
             raise Rejected(INVALID_PARAM_VALUE, "fee rates out of range")
         if maker_ppm < 0 and -maker_ppm > taker_ppm:
-            raise Rejected(INVALID_PARAM_VALUE, "a maker rebate larger than the taker fee loses money")
+            raise Rejected(
+                INVALID_PARAM_VALUE, "a maker rebate larger than the taker fee loses money"
+            )
     if cmd.max_open_orders_per_account <= 0:
         raise Rejected(INVALID_PARAM_VALUE, "max_open_orders_per_account must be positive")
     spec = SpotMarket(

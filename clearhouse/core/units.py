@@ -91,7 +91,7 @@ def to_units(text: str, scale: int, field: str = "amount") -> int:
 
 
 def format_units(units: int, scale: int) -> str:
-    """Integer units to the plain decimal string Gate uses (no exponent, trailing zeros kept off)."""
+    """Integer units to the plain decimal string Gate uses (no exponent, no trailing zeros)."""
     sign = "-" if units < 0 else ""
     units = abs(units)
     if scale == 0:
@@ -159,9 +159,15 @@ class MarketUnits:
 
     def check_size(self, lots: int) -> None:
         if lots < self.market.min_size_lots:
-            raise Rejected(AMOUNT_TOO_LITTLE, f"amount below minimum {self.format_size(self.market.min_size_lots)}")
+            raise Rejected(
+                AMOUNT_TOO_LITTLE,
+                f"amount below minimum {self.format_size(self.market.min_size_lots)}",
+            )
         if lots > self.market.max_size_lots:
-            raise Rejected(AMOUNT_TOO_MUCH, f"amount above maximum {self.format_size(self.market.max_size_lots)}")
+            raise Rejected(
+                AMOUNT_TOO_MUCH,
+                f"amount above maximum {self.format_size(self.market.max_size_lots)}",
+            )
 
     # --- formatting at the edge ----------------------------------------------------------------
     def format_price(self, ticks: int) -> str:

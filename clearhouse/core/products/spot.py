@@ -160,7 +160,9 @@ def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool
         available = 0
         maker = level.head
         while maker is not None and available < affordable:
-            if maker.owner == taker.owner or (taker.stp_group and maker.stp_group == taker.stp_group):
+            if maker.owner == taker.owner or (
+                taker.stp_group and maker.stp_group == taker.stp_group
+            ):
                 if stops:
                     return False
             else:
@@ -238,7 +240,7 @@ def _execute(
     book = market.book
     result = _fresh_match_result()
     max_lots = taker.remaining_lots if not quote_budget else market.spec.max_size_lots
-    if (book.asks.keys if taker.side == BUY else book.bids.keys):
+    if book.asks.keys if taker.side == BUY else book.bids.keys:
         filled = book.match(
             taker,
             _limit_key(taker),

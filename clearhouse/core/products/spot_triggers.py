@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING, Final
 
-from clearhouse.core.commands import CancelTriggerOrder, Facts, PlaceOrder, PlaceTriggerOrder
+from clearhouse.core.commands import CancelTriggerOrder, Facts, PlaceTriggerOrder
 from clearhouse.core.context import Context
 from clearhouse.core.errors import (
     INVALID_PARAM_VALUE,
@@ -141,4 +141,3 @@ def _fire(state: State, gate: PolicyGate, trigger: Trigger, ctx: Context) -> Non
     ctx.events.append(
         TriggerFired(trigger.trigger_id, trigger.account, trigger.market, accepted.order_id, "")
     )
-

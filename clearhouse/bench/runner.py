@@ -1,0 +1,416 @@
+"""`clearhouse bench`: one seeded workload, replayed by every book and engine configuration.
+
+Each configuration runs in a fresh subprocess so its peak RSS is its own. Throughput is taken
+from an untimed pass; per-command latency from a second pass of the same operations on a fresh
+book with a `perf_counter_ns` pair around each command (the pair's own cost, ~0.1 µs, is
+included in the latency figures, never in throughput).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from clearhouse.bench.workload import ACCOUNTS, CANCEL, LIMIT, MARKET, Op, generate
+
+MODES = ("plain", "liquibook", "book", "engine", "journal")
+LATENCY_SAMPLE_CAP = 1_000_000
+
+
+class _Progress(Protocol):
+    def print(self, *objects: Any) -> None: ...
+
+
+# --- book only ---------------------------------------------------------------------------
+def _book_runner() -> Callable[[Op], None]:
+    from clearhouse.core.book import BUY, GTC, IOC, NO_LIMIT_KEY, MatchResult, Order, OrderBook
+
+    book = OrderBook()
+    result = MatchResult()
+    makers, prices, lots = result.makers, result.prices, result.lots
+    orders = book.orders
+    cancelled = result.stp_cancelled
+
+    def run(op: Op) -> None:
+        kind, order_id, side, price, size, account = op
+        if kind == CANCEL:
+            order = orders.get(order_id)
+            if order is not None:
+                book.remove(order)
+            return
+        order = Order(
+            order_id, "X", account, account, side, price, size, 0,
+            GTC if kind == LIMIT else IOC, 0, 0, 0, "", None,
+        )  # fmt: skip
+        if kind == MARKET:
+            limit_key = NO_LIMIT_KEY
+        else:
+            limit_key = -price if side == BUY else price
+        if book.would_cross(side, price) or kind == MARKET:
+            makers.clear()
+            prices.clear()
+            lots.clear()
+            cancelled.clear()
+            filled = book.match(order, limit_key, size, 0, 1, result)
+            order.remaining_lots -= filled
+            order.visible_lots = order.remaining_lots
+        if kind == LIMIT and order.remaining_lots and not result.taker_stopped_by_stp:
+            book.rest(order)
+
+    return run
+
+
+def _plain_runner() -> Callable[[Op], None]:
+    from clearhouse.bench.plain_book import PlainBook
+
+    book = PlainBook()
+
+    def run(op: Op) -> None:
+        kind, order_id, side, price, size, _ = op
+        if kind == LIMIT:
+            book.limit(order_id, side, price, size)
+        elif kind == CANCEL:
+            book.cancel(order_id)
+        else:
+            book.market(side, size)
+
+    return run
+
+
+def _liquibook_runner() -> Callable[[Op], None]:
+    import liquibook
+
+    book = liquibook.DepthOrderBook("BTC_USDT")
+    live: dict[int, Any] = {}
+    ioc = liquibook.oc_immediate_or_cancel
+    simple_order = liquibook.SimpleOrder
+
+    def run(op: Op) -> None:
+        kind, order_id, side, price, size, _ = op
+        if kind == LIMIT:
+            order = simple_order(side == 0, price, size)
+            book.add(order, 0)
+            live[order_id] = order
+        elif kind == CANCEL:
+            order = live.pop(order_id, None)
+            if order is not None:
+                book.cancel(order)
+        else:
+            book.add(simple_order(side == 0, 0, size), ioc)
+
+    return run
+
+
+# --- full engine -------------------------------------------------------------------------
+def _setup_commands() -> list[Any]:
+    from clearhouse.config.genesis import default_listing
+    from clearhouse.core.commands import CreditDeposit, OpenAccount, RegisterParty
+
+    commands: list[Any] = list(default_listing())
+    commands += [RegisterParty("person", f"bench trader {i}", "DE") for i in range(ACCOUNTS)]
+    commands += [OpenAccount(i + 1) for i in range(ACCOUNTS)]
+    for account in _accounts():
+        commands.append(CreditDeposit(account, "USDT", 10**19, f"bench-usdt-{account}"))
+        commands.append(CreditDeposit(account, "BTC", 10**16, f"bench-btc-{account}"))
+    return commands
+
+
+def _accounts() -> list[int]:
+    return [10_000_001 + i for i in range(ACCOUNTS)]
+
+
+def _engine_setup() -> tuple[Any, list[int]]:
+    from clearhouse.core.commands import Envelope
+    from clearhouse.core.engine import Engine
+    from clearhouse.core.events import CommandRejected
+
+    engine = Engine()
+    for seq, command in enumerate(_setup_commands(), start=1):
+        events = engine.apply(Envelope(seq, seq, command))
+        assert type(events[0]) is not CommandRejected, events
+    return engine, _accounts()
+
+
+def _commands(ops: list[Op], accounts: list[int], first_order_id: int) -> list[Any]:
+    from clearhouse.core.commands import CancelOrder, PlaceOrder
+
+    out: list[Any] = []
+    offset = first_order_id - 1
+    last_price = 6_000_000
+    # workload sizes are abstract lots; x10 makes each order worth more than the 3 USDT minimum
+    scale = 10
+    for kind, order_id, side, price, size, account_index in ops:
+        account = accounts[account_index]
+        if kind == LIMIT:
+            out.append(PlaceOrder(account, "BTC_USDT", side, price, size * scale))
+            last_price = price
+        elif kind == CANCEL:
+            out.append(CancelOrder(account, "BTC_USDT", order_id + offset))
+        elif side == 0:  # market buy: Gate sizes it in quote; spend what `size` lots would cost
+            budget = (last_price + 40) * size * scale * 10  # 10 quote units per tick-lot
+            out.append(PlaceOrder(account, "BTC_USDT", 0, 0, 0, tif=1, quote_units=budget))
+        else:
+            out.append(PlaceOrder(account, "BTC_USDT", 1, 0, size * scale, tif=1))
+    return out
+
+
+def _engine_pass(
+    ops: list[Op], journal_dir: Path | None, timed: bool, batch: int = 1_000
+) -> dict[str, Any]:
+    from clearhouse.core.commands import Envelope, encode_envelope
+    from clearhouse.core.events import CommandRejected
+
+    engine, accounts = _engine_setup()
+    commands = _commands(ops, accounts, engine.state.next_order_id)
+    journal = None
+    if journal_dir is not None:
+        from clearhouse.journal import JournalWriter
+
+        journal = JournalWriter.open(journal_dir, durable=True)
+        _journal_setup(journal)
+    apply = engine.apply
+    seq = engine.state.seq
+    latencies: list[int] = []
+    commit_ns: list[int] = []
+    rejected = 0
+    perf = time.perf_counter_ns
+    gc.collect()
+    gc.disable()
+    start = perf()
+    for chunk_start in range(0, len(commands), batch):
+        chunk = commands[chunk_start : chunk_start + batch]
+        envelopes = []
+        for command in chunk:
+            seq += 1
+            envelope = Envelope(seq, seq, command)
+            envelopes.append(envelope)
+            if journal is not None:
+                journal.append(encode_envelope(envelope))
+        if journal is not None:
+            t0 = perf()
+            journal.commit()
+            commit_ns.append(perf() - t0)
+        if timed:
+            for envelope in envelopes:
+                t0 = perf()
+                events = apply(envelope)
+                latencies.append(perf() - t0)
+                if type(events[0]) is CommandRejected:
+                    rejected += 1
+        else:
+            for envelope in envelopes:
+                apply(envelope)
+    elapsed = perf() - start
+    gc.enable()
+    if journal is not None:
+        journal.close()
+    state = engine.state
+    resting = sum(len(m.book.orders) for m in state.markets.values())
+    state.ledger.assert_balanced()
+    out: dict[str, Any] = {
+        "ops": len(commands),
+        "seconds": elapsed / 1e9,
+        "ops_per_s": len(commands) / (elapsed / 1e9),
+        "resting_orders_end": resting,
+        "trades": state.next_trade_id - 1,
+        "state_hash": engine.state_hash(),
+    }
+    if timed:
+        out["rejected"] = rejected
+        out.update(_percentiles("latency_us", latencies))
+    if commit_ns:
+        out.update(_percentiles("group_commit_us", commit_ns))
+        out["group_commit_batch"] = batch
+    return out
+
+
+def _journal_setup(journal: Any) -> None:
+    """The bench journal must replay on its own, so it starts with the setup commands."""
+    from clearhouse.core.commands import Envelope, encode_envelope
+
+    for seq, command in enumerate(_setup_commands(), start=1):
+        journal.append(encode_envelope(Envelope(seq, seq, command)))
+    journal.commit()
+
+
+def _percentiles(prefix: str, samples_ns: list[int]) -> dict[str, float]:
+    if not samples_ns:
+        return {}
+    ordered = sorted(samples_ns)
+    n = len(ordered)
+
+    def at(q: float) -> float:
+        return ordered[min(n - 1, int(q * n))] / 1000
+
+    return {
+        f"{prefix}_p50": at(0.50),
+        f"{prefix}_p99": at(0.99),
+        f"{prefix}_p99_9": at(0.999),
+        f"{prefix}_max": ordered[-1] / 1000,
+    }
+
+
+def _book_pass(
+    make: Callable[[], Callable[[Op], None]], ops: list[Op], timed: bool
+) -> dict[str, Any]:
+    run = make()
+    perf = time.perf_counter_ns
+    gc.collect()
+    gc.disable()
+    if not timed:
+        start = perf()
+        for op in ops:
+            run(op)
+        elapsed = perf() - start
+        gc.enable()
+        return {"ops": len(ops), "seconds": elapsed / 1e9, "ops_per_s": len(ops) / (elapsed / 1e9)}
+    latencies = []
+    for op in ops:
+        t0 = perf()
+        run(op)
+        latencies.append(perf() - t0)
+    gc.enable()
+    return _percentiles("latency_us", latencies)
+
+
+def run_mode(mode: str, ops: int, seed: int, journal_dir: Path | None) -> dict[str, Any]:
+    workload = generate(ops, seed)
+    result: dict[str, Any] = {"mode": mode, "compiled": _compiled()}
+    if mode in ("book", "plain", "liquibook"):
+        make = {"book": _book_runner, "plain": _plain_runner, "liquibook": _liquibook_runner}[mode]
+        result.update(_book_pass(make, workload, timed=False))
+        result.update(_book_pass(make, workload, timed=True))
+    elif mode == "engine":
+        result.update(_engine_pass(workload, None, timed=False))
+        timed = _engine_pass(workload, None, timed=True)
+        result.update(
+            {k: v for k, v in timed.items() if k.startswith("latency") or k == "rejected"}
+        )
+    elif mode == "journal":
+        assert journal_dir is not None
+        scratch = Path(tempfile.mkdtemp(prefix="clearhouse-bench-"))
+        try:
+            result.update(_engine_pass(workload, scratch / "journal", timed=False))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if (journal_dir / "journal").exists():
+            shutil.rmtree(journal_dir / "journal")
+        timed = _engine_pass(workload, journal_dir / "journal", timed=True)
+        result.update(
+            {k: v for k, v in timed.items() if k.startswith("latency") or k == "rejected"}
+        )
+        result["journal_dir"] = str(journal_dir)
+    else:
+        raise ValueError(f"unknown mode {mode}")
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def memory_per_resting_order(count: int = 200_000) -> dict[str, Any]:
+    """Bytes per resting order in the full engine (order, hold, book and account indexes)."""
+    import tracemalloc
+
+    from clearhouse.core.commands import Envelope, PlaceOrder
+
+    engine, accounts = _engine_setup()
+    seq = engine.state.seq
+    commands = [
+        PlaceOrder(
+            accounts[i % len(accounts)],
+            "BTC_USDT",
+            i % 2,
+            5_000_000 - (i % 500) if i % 2 == 0 else 7_000_000 + (i % 500),
+            10 + i % 7,
+        )
+        for i in range(count)
+    ]  # fmt: skip
+    envelopes = []
+    for command in commands:
+        seq += 1
+        envelopes.append(Envelope(seq, seq, command))
+    del commands
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for envelope in envelopes:
+        engine.apply(envelope)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    resting = sum(len(m.book.orders) for m in engine.state.markets.values())
+    assert resting == count
+    return {"resting_orders": resting, "bytes_per_resting_order": (after - before) / resting}
+
+
+def _compiled() -> bool:
+    import clearhouse.core.book as book
+
+    return not book.__file__.endswith(".py") if book.__file__ else False
+
+
+def run_all(
+    ops: int, seed: int, journal_dir: Path | None, compare: bool, progress: _Progress
+) -> dict[str, Any]:
+    modes = [m for m in MODES if compare or m not in ("plain", "liquibook")]
+    keep_journal = journal_dir is not None
+    scratch = Path(tempfile.mkdtemp(prefix="clearhouse-bench-")) if journal_dir is None else None
+    target = journal_dir if journal_dir is not None else scratch
+    assert target is not None
+    results: dict[str, Any] = {
+        "workload": {"ops": ops, "seed": seed, "mix": "50% limit, 35% cancel, 15% market"},
+        "machine": _machine(),
+    }
+    try:
+        for mode in modes:
+            progress.print(f"bench: {mode} ({ops:,} ops)")
+            args = [sys.executable, "-m", "clearhouse.bench.runner", mode, str(ops), str(seed)]
+            if mode == "journal":
+                args.append(str(target))
+            out = subprocess.run(args, check=True, capture_output=True, text=True)
+            results[mode] = json.loads(out.stdout)
+        progress.print("bench: memory per resting order")
+        out = subprocess.run(
+            [sys.executable, "-m", "clearhouse.bench.runner", "memory", "200000", str(seed)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        results["memory"] = json.loads(out.stdout)
+    finally:
+        if not keep_journal and scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if "engine" in results and "journal" in results:
+        results["same_state_hash"] = (
+            results["engine"]["state_hash"] == results["journal"]["state_hash"]
+        )
+    return results
+
+
+def _machine() -> dict[str, Any]:
+    import platform
+
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+
+
+if __name__ == "__main__":
+    mode_arg, ops_arg, seed_arg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    if mode_arg == "memory":
+        print(json.dumps(memory_per_resting_order(ops_arg)))
+    else:
+        journal_arg = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+        print(json.dumps(run_mode(mode_arg, ops_arg, seed_arg, journal_arg)))
