@@ -65,11 +65,15 @@ class Venue:
         self.journal: JournalWriter | None = None
         self.snapshots: SnapshotStore | None = None
         self.recovery = Recovery(0, 0, "")
+        self._unapplied_seq = 0
+        self._last_time_ns = 0
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
             self.journal = JournalWriter.open(data_dir / "journal", durable=durable)
             self.snapshots = SnapshotStore(data_dir / "snapshots")
             self.recovery = self._recover()
+        self._unapplied_seq = self.engine.state.seq
+        self._last_time_ns = self.engine.state.time_ns
         if self.engine.state.seq == 0:
             self.submit(genesis())
 
@@ -124,9 +128,21 @@ class Venue:
     def _submit_batch(
         self, commands: Sequence[AnyCommand], facts: Iterable[Facts]
     ) -> list[list[Event]]:
-        state = self.engine.state
-        seq = state.seq
-        now = max(self.clock(), state.time_ns)
+        envelopes = self.sequence(commands, facts)
+        self.commit()  # durable from here on
+        return self.apply(envelopes)
+
+    def sequence(
+        self, commands: Sequence[AnyCommand], facts: Iterable[Facts]
+    ) -> list[Envelope]:
+        """Stamp seq and time and append to the journal's buffer (not yet durable).
+
+        The async gateway calls the three steps itself so the fsync can run off the event loop;
+        it must call `commit` and then `apply` with exactly these envelopes before sequencing
+        more."""
+        assert self._unapplied_seq == self.engine.state.seq, "apply the previous batch first"
+        seq = self._unapplied_seq
+        now = max(self.clock(), self._last_time_ns)
         envelopes = []
         journal = self.journal
         for command, fact in zip(commands, facts, strict=True):
@@ -136,11 +152,18 @@ class Venue:
             if journal is not None:
                 assigned = journal.append(encode_envelope(envelope))
                 assert assigned == seq, "journal and engine sequence diverged"
-        if journal is not None:
-            journal.commit()  # durable from here on
-        return self._apply_all(envelopes)
+        self._unapplied_seq = seq
+        self._last_time_ns = now
+        return envelopes
 
-    def _apply_all(self, envelopes: list[Envelope]) -> list[list[Event]]:
+    def commit(self) -> None:
+        """Make everything sequenced so far durable (one write, one fsync). Thread-safe with
+        respect to the engine: it touches only the journal."""
+        if self.journal is not None:
+            self.journal.commit()
+
+    def apply(self, envelopes: list[Envelope]) -> list[list[Event]]:
+        """Apply durable envelopes in order and tell the listeners."""
         apply = self.engine.apply
         listeners = self.listeners
         results = []

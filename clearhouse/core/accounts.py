@@ -21,12 +21,22 @@ MAX_NAME_CHARS: Final = 200
 class Party:
     """A person or business known to the venue (the compliance issue adds KYC evidence)."""
 
-    __slots__ = ("party_id", "kind", "name", "country", "external_ref", "kyc_tier", "status")
+    __slots__ = (
+        "party_id",
+        "kind",
+        "name",
+        "country",
+        "external_ref",
+        "kyc_tier",
+        "status",
+        "email",
+    )
 
     def __init__(
         self, party_id: int, kind: str, name: str, country: str, external_ref: str
     ) -> None:
         self.party_id = party_id
+        self.email = ""
         self.kind = kind
         self.name = name
         self.country = country

@@ -14,6 +14,7 @@ from typing import Any, Final
 import msgspec
 
 from clearhouse.core.accounts import Account, Party
+from clearhouse.core.api_keys import ApiKey
 from clearhouse.core.book import Order
 from clearhouse.core.commands import PlaceOrder
 from clearhouse.core.ledger import Hold
@@ -94,7 +95,7 @@ def dump(state: State) -> dict[str, Any]:
         "assets": [[a.code, a.scale] for a in (state.assets[c] for c in state.asset_codes)],
         "markets": [_market(state.markets[name]) for name in sorted(state.markets)],
         "parties": [
-            [p.party_id, p.kind, p.name, p.country, p.external_ref, p.kyc_tier, p.status]
+            [p.party_id, p.kind, p.name, p.country, p.external_ref, p.kyc_tier, p.status, p.email]
             for p in (state.parties[i] for i in sorted(state.parties))
         ],
         "accounts": [
@@ -130,6 +131,19 @@ def dump(state: State) -> dict[str, Any]:
         ],
         "deposit_txids": sorted([k, v] for k, v in state.deposit_txids.items()),
         "trigger_expiries": sorted(state.trigger_expiries),
+        "api_keys": [
+            [
+                k.key,
+                k.account,
+                k.secret_sealed.hex(),
+                sorted(k.permissions),
+                list(k.ip_allowlist),
+                k.label,
+                k.active,
+            ]
+            for k in (state.api_keys[key] for key in sorted(state.api_keys))
+        ],
+        "index_prices": sorted([k, v] for k, v in state.index_prices.items()),
         "counters": [
             state.next_party_id,
             state.next_account_id,
@@ -188,8 +202,9 @@ def load(payload: bytes) -> State:
         state.assets[code] = Asset(code, scale)
         state.asset_index[code] = len(state.asset_codes) + 1
         state.asset_codes.append(code)
-    for pid, kind, name, country, ref, tier, status in raw["parties"]:
+    for pid, kind, name, country, ref, tier, status, email in raw["parties"]:
         party = Party(pid, kind, name, country, ref)
+        party.email = email
         party.kyc_tier = tier
         party.status = status
         state.parties[pid] = party
@@ -236,6 +251,13 @@ def load(payload: bytes) -> State:
         state.withdrawals[w[0]] = withdrawal
         state.withdrawal_refs[(w[1], w[6])] = w[0]
     state.deposit_txids = {k: v for k, v in raw["deposit_txids"]}
+    for key, account_id, sealed, permissions, allowlist, label, active in raw["api_keys"]:
+        api_key = ApiKey(
+            key, account_id, bytes.fromhex(sealed), frozenset(permissions), tuple(allowlist), label
+        )
+        api_key.active = active
+        state.api_keys[key] = api_key
+    state.index_prices = {k: v for k, v in raw["index_prices"]}
     state.trigger_expiries = [tuple(e) for e in raw["trigger_expiries"]]  # type: ignore[misc]
     heapq.heapify(state.trigger_expiries)
     (

@@ -172,6 +172,49 @@ class AdvanceTime(Command, frozen=True, tag=True, array_like=True):
     """No change but the clock: lets expiries fire when nothing else happens."""
 
 
+# --- access ----------------------------------------------------------------------------------
+class CreateApiKey(Command, frozen=True, tag=True, array_like=True):
+    """Register an API key. The gateway generates the secret and seals it with the venue's
+    master key; the engine only ever holds the sealed form."""
+
+    account: int
+    key: str
+    secret_sealed: bytes
+    permissions: tuple[str, ...]  # subset of api_keys.PERMISSIONS; ("read",) = read-only
+    ip_allowlist: tuple[str, ...] = ()  # CIDRs; empty = any address
+    label: str = ""
+
+
+class RevokeApiKey(Command, frozen=True, tag=True, array_like=True):
+    account: int
+    key: str
+
+
+class OnboardUser(Command, frozen=True, tag=True, array_like=True):
+    """Admin onboarding in one atomic step: party, account (or sub-account) and first API key."""
+
+    name: str
+    email: str
+    country: str
+    kyc_tier: int
+    key: str
+    secret_sealed: bytes
+    permissions: tuple[str, ...]
+    parent: int = 0  # master account id for a sub-account
+    beneficial_owner_name: str = ""  # a sub-account's beneficial owner, when not the owner
+    beneficial_owner_country: str = ""
+    kind: str = "person"
+    ip_allowlist: tuple[str, ...] = ()
+
+
+# --- market-wide inputs ----------------------------------------------------------------------
+class SetIndexPrice(Command, frozen=True, tag=True, array_like=True):
+    """An index price observation (a feed, or the demo admin). Integer ticks of the market."""
+
+    market: str
+    price_ticks: int
+
+
 COMMAND_TYPES: tuple[type[Command], ...] = (
     ListAsset,
     ListSpotMarket,
@@ -192,6 +235,10 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     PlaceTriggerOrder,
     CancelTriggerOrder,
     AdvanceTime,
+    CreateApiKey,
+    RevokeApiKey,
+    OnboardUser,
+    SetIndexPrice,
 )
 
 AnyCommand = (
@@ -214,6 +261,10 @@ AnyCommand = (
     | PlaceTriggerOrder
     | CancelTriggerOrder
     | AdvanceTime
+    | CreateApiKey
+    | RevokeApiKey
+    | OnboardUser
+    | SetIndexPrice
 )
 
 

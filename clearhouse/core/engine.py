@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from clearhouse.core import identities, listing, wallet
+from clearhouse.core import api_keys, identities, listing, wallet
 from clearhouse.core.commands import (
     AdvanceTime,
     AmendOrder,
@@ -21,17 +21,21 @@ from clearhouse.core.commands import (
     CancelOrder,
     CancelTriggerOrder,
     Command,
+    CreateApiKey,
     CreditDeposit,
     Envelope,
     ListAsset,
     ListSpotMarket,
+    OnboardUser,
     OpenAccount,
     PlaceOrder,
     PlaceTriggerOrder,
     RegisterParty,
     RejectWithdrawal,
     RequestWithdrawal,
+    RevokeApiKey,
     SetFeeTier,
+    SetIndexPrice,
     SetMarketTrading,
     SetStpGroup,
     TransferBetweenAccounts,
@@ -70,6 +74,10 @@ HANDLERS: Final[dict[type[Command], Handler]] = {
     PlaceTriggerOrder: spot_triggers.place_trigger_order,
     CancelTriggerOrder: spot_triggers.cancel_trigger_order,
     AdvanceTime: _advance_time,
+    CreateApiKey: api_keys.create_api_key,
+    RevokeApiKey: api_keys.revoke_api_key,
+    OnboardUser: identities.onboard_user,
+    SetIndexPrice: listing.set_index_price,
 }
 
 # Commands whose trades can move a last price and so fire trigger orders.

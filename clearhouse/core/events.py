@@ -174,3 +174,20 @@ class TriggerClosed(Event, frozen=True, tag=True, array_like=True):
 
 class ClockAdvanced(Event, frozen=True, tag=True, array_like=True):
     time_ns: int
+
+
+class ApiKeyCreated(Event, frozen=True, tag=True, array_like=True):
+    key: str
+    account: int
+    permissions: tuple[str, ...]
+    ip_allowlist: tuple[str, ...]
+
+
+class ApiKeyRevoked(Event, frozen=True, tag=True, array_like=True):
+    key: str
+    account: int
+
+
+class IndexPriceSet(Event, frozen=True, tag=True, array_like=True):
+    market: str
+    price_ticks: int

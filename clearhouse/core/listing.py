@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from clearhouse.core.commands import ListAsset, ListSpotMarket, SetMarketTrading
+from clearhouse.core.commands import ListAsset, ListSpotMarket, SetIndexPrice, SetMarketTrading
 from clearhouse.core.context import Context
 from clearhouse.core.errors import INVALID_PARAM_VALUE, NO_CHANGE, Rejected
-from clearhouse.core.events import AssetListed, MarketListed, MarketTradingSet
+from clearhouse.core.events import AssetListed, IndexPriceSet, MarketListed, MarketTradingSet
 from clearhouse.core.ledger import MAX_ASSETS
 from clearhouse.core.products.spot_market import SpotMarketState
 from clearhouse.core.units import MAX_SCALE, FeeRate, SpotMarket
@@ -95,3 +95,12 @@ def set_market_trading(state: State, cmd: SetMarketTrading, ctx: Context) -> Non
     # --- nothing above this line writes ---
     market.enabled = cmd.enabled
     ctx.events.append(MarketTradingSet(cmd.market, cmd.enabled))
+
+
+def set_index_price(state: State, cmd: SetIndexPrice, ctx: Context) -> None:
+    market = state.require_market(cmd.market)
+    if not 0 < cmd.price_ticks <= market.spec.max_price_ticks:
+        raise Rejected(INVALID_PARAM_VALUE, "index price out of range")
+    # --- nothing above this line writes ---
+    state.index_prices[cmd.market] = cmd.price_ticks
+    ctx.events.append(IndexPriceSet(cmd.market, cmd.price_ticks))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from clearhouse.core.accounts import ACTIVE
+from clearhouse.core.api_keys import require_key_permission
 from clearhouse.core.commands import (
     AmendOrder,
     CancelAllOrders,
@@ -67,6 +68,7 @@ class PolicyGate:
         self._global: tuple[Rule, ...] = ()
         for command_type in ACCOUNT_COMMANDS:
             self.add_rule(command_type, require_active_account)
+        self.add_global_rule(require_key_permission)
         self.checks = 0  # how many commands passed through the gate (observability and tests)
 
     def add_rule(self, command_type: type[Command], rule: Rule) -> None:

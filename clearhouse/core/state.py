@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clearhouse.core.accounts import Account, Party
+from clearhouse.core.api_keys import ApiKey
 from clearhouse.core.errors import (
     INVALID_CURRENCY,
     INVALID_CURRENCY_PAIR,
@@ -39,6 +40,8 @@ class State:
         self.next_withdrawal_id = 1
         self.next_trigger_id = 1
         self.triggers_by_id: dict[int, Trigger] = {}
+        self.api_keys: dict[str, ApiKey] = {}
+        self.index_prices: dict[str, int] = {}  # market -> ticks
         self.trigger_expiries: list[tuple[int, int]] = []  # heap of (expires_at_ns, trigger id)
 
     # --- lookups that reject ---------------------------------------------------------------------
