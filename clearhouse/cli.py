@@ -32,6 +32,7 @@ def serve(
     import uvicorn
 
     from clearhouse.api.app import create_app
+    from clearhouse.api.runtime import Settings
     from clearhouse.venue import Venue
 
     token = admin_token or os.environ.get("CLEARHOUSE_ADMIN_TOKEN", "")
@@ -46,7 +47,8 @@ def serve(
         console.print(f"[yellow]journal had a torn tail, truncated:[/] {recovery.torn_tail}")
     if token:
         console.print("admin API enabled (token set)")
-    application = create_app(venue, demo=demo)
+    settings = Settings(demo=demo, admin_token=token, data_dir=data_dir)
+    application = create_app(venue, settings)
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning")
     finally:

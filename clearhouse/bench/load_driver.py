@@ -12,7 +12,7 @@ import argparse
 import random
 import sys
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from clearhouse.core.book import BUY, FOK, GTC, IOC, POC, SELL
 from clearhouse.core.commands import (
@@ -27,7 +27,9 @@ from clearhouse.core.commands import (
     RegisterParty,
     RequestWithdrawal,
 )
-from clearhouse.venue import Venue
+
+if TYPE_CHECKING:
+    from clearhouse.venue import Venue
 
 ACCOUNTS: Final = 8
 MID_TICKS: Final = 6_000_000
@@ -99,6 +101,8 @@ def main() -> None:
     parser.add_argument("--snapshot-every", type=int, default=3_000)
     parser.add_argument("--max-commands", type=int, default=10**9)
     args = parser.parse_args()
+    from clearhouse.venue import Venue
+
     venue = Venue(args.data_dir, snapshot_every=args.snapshot_every)
     state = venue.engine.state
     if not state.accounts:

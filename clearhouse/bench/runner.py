@@ -50,7 +50,7 @@ def _book_runner() -> Callable[[Op], None]:
             return
         order = Order(
             order_id, "X", account, account, side, price, size, 0,
-            GTC if kind == LIMIT else IOC, 0, 0, 0, "", None,
+            GTC if kind == LIMIT else IOC, 0, 0, 0, "",
         )  # fmt: skip
         if kind == MARKET:
             limit_key = NO_LIMIT_KEY
@@ -205,7 +205,7 @@ def _engine_pass(
                 t0 = perf()
                 events = apply(envelope)
                 latencies.append(perf() - t0)
-                if type(events[0]) is CommandRejected:
+                if events and type(events[0]) is CommandRejected:
                     rejected += 1
         else:
             for envelope in envelopes:
@@ -316,7 +316,7 @@ def run_mode(mode: str, ops: int, seed: int, journal_dir: Path | None) -> dict[s
     return result
 
 
-def memory_per_resting_order(count: int = 200_000) -> dict[str, Any]:
+def memory_per_resting_order(count: int = 50_000) -> dict[str, Any]:
     """Bytes per resting order in the full engine (order, hold, book and account indexes)."""
     import tracemalloc
 
@@ -380,7 +380,7 @@ def run_all(
             results[mode] = json.loads(out.stdout)
         progress.print("bench: memory per resting order")
         out = subprocess.run(
-            [sys.executable, "-m", "clearhouse.bench.runner", "memory", "200000", str(seed)],
+            [sys.executable, "-m", "clearhouse.bench.runner", "memory", "50000", str(seed)],
             check=True,
             capture_output=True,
             text=True,

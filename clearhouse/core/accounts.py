@@ -55,7 +55,8 @@ class Account:
         "fee_tier",
         "stp_group",
         "status",
-        "open_orders",
+        "orders_head",
+        "open_order_count",
         "sub_accounts",
     )
 
@@ -70,8 +71,49 @@ class Account:
         self.fee_tier = 0
         self.stp_group = 0
         self.status = ACTIVE
-        self.open_orders: dict[int, Order] = {}
+        # open orders as an intrusive list through the orders themselves: O(1) add and remove
+        # with no per-order index entry (memory per resting order is a budget)
+        self.orders_head: Order | None = None
+        self.open_order_count = 0
         self.sub_accounts: list[int] = []
+
+    def link_order(self, order: Order) -> None:
+        head = self.orders_head
+        order.account_prev = None
+        order.account_next = head
+        if head is not None:
+            head.account_prev = order
+        self.orders_head = order
+        self.open_order_count += 1
+
+    def unlink_order(self, order: Order) -> None:
+        prev = order.account_prev
+        nxt = order.account_next
+        if prev is None:
+            assert self.orders_head is order, "order not linked to this account"
+            self.orders_head = nxt
+        else:
+            prev.account_next = nxt
+        if nxt is not None:
+            nxt.account_prev = prev
+        order.account_prev = None
+        order.account_next = None
+        self.open_order_count -= 1
+
+    def iter_open_orders(self) -> list[Order]:
+        """Open orders, oldest first."""
+        out: list[Order] = []
+        order = self.orders_head
+        while order is not None:
+            out.append(order)
+            order = order.account_next
+        out.reverse()
+        return out
+
+    @property
+    def open_orders(self) -> dict[int, Order]:
+        """Open orders by id (a fresh dict: for reads, not the hot path)."""
+        return {order.order_id: order for order in self.iter_open_orders()}
 
     @property
     def master(self) -> int:

@@ -37,8 +37,9 @@ NO_LIMIT_KEY: Final = -(1 << 62)  # a market order crosses every level
 MAX_LEVELS_PER_SIDE: Final = 100_000
 
 
-class Order:
-    """A live order. Mutable by the book and the engine only; the wire sees immutable events."""
+class Order(Hold):
+    """A live order, which is also the hold on the funds it reserves (see `ledger.Hold`).
+    Mutable by the book and the engine only; the wire sees immutable events."""
 
     __slots__ = (
         "order_id",
@@ -61,9 +62,10 @@ class Order:
         "create_time_ns",
         "update_time_ns",
         "text",
-        "hold",
         "prev",
         "next",
+        "account_prev",
+        "account_next",
     )
 
     def __init__(
@@ -81,8 +83,10 @@ class Order:
         stp_act: int,
         time_ns: int,
         text: str,
-        hold: Hold | None,
     ) -> None:
+        self.hold_key = 0  # reserved by the engine through Ledger.reserve_into
+        self.remaining_units = 0
+        self.closed = False
         self.order_id = order_id
         self.market = market
         self.account = account
@@ -103,9 +107,10 @@ class Order:
         self.create_time_ns = time_ns
         self.update_time_ns = time_ns
         self.text = text
-        self.hold = hold
-        self.prev: Order | None = None
+        self.prev: Order | None = None  # neighbours in the price level's queue
         self.next: Order | None = None
+        self.account_prev: Order | None = None  # neighbours in the account's open orders
+        self.account_next: Order | None = None
 
 
 class Level:

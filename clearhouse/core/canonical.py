@@ -31,10 +31,8 @@ SNAPSHOT_FORMAT: Final = 1
 _encoder = msgspec.json.Encoder()
 
 
-def _hold(hold: Hold | None) -> list[Any] | None:
-    if hold is None:
-        return None
-    return [hold.available_key, hold.hold_key, hold.asset, hold.remaining_units, hold.closed]
+def _hold(hold: Hold) -> list[Any]:
+    return [hold.hold_key, hold.remaining_units, hold.closed]
 
 
 def _order(order: Order) -> list[Any]:
@@ -58,7 +56,7 @@ def _order(order: Order) -> list[Any]:
         order.create_time_ns,
         order.update_time_ns,
         order.text,
-        _hold(order.hold),
+        _hold(order),
     ]
 
 
@@ -169,19 +167,17 @@ def state_hash(state: State) -> str:
 
 
 # --- loading a snapshot ---------------------------------------------------------------------------
-def _load_hold(raw: list[Any] | None) -> Hold | None:
-    if raw is None:
-        return None
-    hold = Hold(raw[0], raw[1], raw[2], raw[3])
-    hold.closed = raw[4]
+def _load_hold_into(hold: Hold, raw: list[Any]) -> Hold:
+    hold.hold_key, hold.remaining_units, hold.closed = raw
     return hold
 
 
 def _load_order(raw: list[Any]) -> Order:
     order = Order(
         raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[9], raw[13], raw[14],
-        raw[15], raw[16], raw[18], _load_hold(raw[19]),
+        raw[15], raw[16], raw[18],
     )  # fmt: skip
+    _load_hold_into(order, raw[19])
     order.remaining_lots = raw[7]
     order.visible_lots = raw[8]
     order.filled_lots = raw[10]
@@ -217,6 +213,7 @@ def load(payload: bytes) -> State:
         account.status = status
         account.sub_accounts = list(subs)
         state.accounts[aid] = account
+    orders_by_account: dict[int, list[Order]] = {}
     for spec_raw, enabled, update_id, last, bids, asks, triggers in raw["markets"]:
         spec = msgspec.convert(spec_raw, SpotMarket)
         market = SpotMarketState(
@@ -230,7 +227,7 @@ def load(payload: bytes) -> State:
         for order_raw in bids + asks:
             order = _load_order(order_raw)
             market.book.rest(order)
-            state.accounts[order.account].open_orders[order.order_id] = order
+            orders_by_account.setdefault(order.account, []).append(order)
         market.book.update_id = update_id
         market.book.last_price_ticks = last
         for tid, account_id, price, rule, expires, order_raw, created in triggers:
@@ -241,10 +238,13 @@ def load(payload: bytes) -> State:
             market.triggers.add(trigger)
             state.triggers_by_id[tid] = trigger
         state.markets[spec.name] = market
+    # relink each account's open orders oldest first, as they were placed
+    for account_id, orders in orders_by_account.items():
+        for order in sorted(orders, key=lambda o: o.order_id):
+            state.accounts[account_id].link_order(order)
     state.ledger.balances = {k: v for k, v in raw["balances"]}
     for w in raw["withdrawals"]:
-        hold = _load_hold(w[9])
-        assert hold is not None
+        hold = _load_hold_into(Hold(), w[9])
         withdrawal = Withdrawal(w[0], w[1], w[2], w[3], w[4], w[5], w[6], hold, w[10])
         withdrawal.status = w[7]
         withdrawal.txid = w[8]

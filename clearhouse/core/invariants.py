@@ -23,9 +23,8 @@ def open_reservations(state: State) -> dict[int, int]:
             else:
                 key = ledger_key(order.account, market.base_asset, HOLD)
                 need = order.remaining_lots * units.base_units_per_lot
-            assert order.hold is not None and order.hold.remaining_units == need, (
-                f"order {order.order_id} holds {order.hold and order.hold.remaining_units}, "
-                f"needs {need}"
+            assert order.remaining_units == need and order.hold_key == key and not order.closed, (
+                f"order {order.order_id} holds {order.remaining_units}, needs {need}"
             )
             expected[key] = expected.get(key, 0) + need
     for withdrawal in state.withdrawals.values():
@@ -48,8 +47,10 @@ def assert_books_sound(state: State) -> None:
         for order in market.book.orders.values():
             assert state.accounts[order.account].open_orders.get(order.order_id) is order
     for account in state.accounts.values():
-        for order_id, order in account.open_orders.items():
-            assert state.markets[order.market].book.orders.get(order_id) is order
+        linked = account.iter_open_orders()
+        assert len(linked) == account.open_order_count
+        for order in linked:
+            assert state.markets[order.market].book.orders.get(order.order_id) is order
 
 
 def assert_all(state: State) -> None:

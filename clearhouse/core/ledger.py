@@ -47,16 +47,25 @@ def split_key(key: int) -> tuple[int, int, int]:
 
 
 class Hold:
-    """Funds reserved for one purpose (an open order, a pending withdrawal)."""
+    """Funds reserved for one purpose (an open order, a pending withdrawal).
 
-    __slots__ = ("available_key", "hold_key", "asset", "remaining_units", "closed")
+    Orders subclass Hold (an order *is* the reservation of its funds), which saves an object
+    per resting order; withdrawals use a plain Hold."""
 
-    def __init__(self, available_key: int, hold_key: int, asset: int, units: int) -> None:
-        self.available_key = available_key
-        self.hold_key = hold_key
-        self.asset = asset
-        self.remaining_units = units
+    __slots__ = ("hold_key", "remaining_units", "closed")
+
+    def __init__(self) -> None:
+        self.hold_key = 0
+        self.remaining_units = 0
         self.closed = False
+
+    @property
+    def available_key(self) -> int:
+        return self.hold_key ^ HOLD  # the same ledger account's AVAILABLE bucket
+
+    @property
+    def asset(self) -> int:
+        return (self.hold_key >> _BUCKET_BITS) & (MAX_ASSETS - 1)
 
     @property
     def account(self) -> int:
@@ -97,6 +106,13 @@ class Ledger:
 
     def reserve(self, account: int, asset: int, units: int) -> Hold:
         """Phase one of a hold. The caller has checked `require_available`."""
+        hold = Hold()
+        self.reserve_into(hold, account, asset, units)
+        return hold
+
+    def reserve_into(self, hold: Hold, account: int, asset: int, units: int) -> None:
+        """Phase one into an existing (fresh) hold, e.g. an order."""
+        assert hold.hold_key == 0 and not hold.closed, "a hold is reserved once"
         available_key = ledger_key(account, asset, AVAILABLE)
         hold_key = available_key | HOLD
         balances = self.balances
@@ -104,7 +120,8 @@ class Ledger:
         assert have >= units >= 0, "reserve only what is available"
         balances[available_key] = have - units
         balances[hold_key] = balances.get(hold_key, 0) + units
-        return Hold(available_key, hold_key, asset, units)
+        hold.hold_key = hold_key
+        hold.remaining_units = units
 
     def extend(self, hold: Hold, units: int) -> None:
         """Reserve more into an open hold (an order amended upwards)."""

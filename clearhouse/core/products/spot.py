@@ -78,7 +78,7 @@ def _validate_place(
         if tif == POC and market.book.would_cross(cmd.side, cmd.price_ticks):
             raise Rejected(POC_FILL_IMMEDIATELY, "order would match immediately; post-only refused")
         if (tif == GTC or tif == POC) and (
-            len(account.open_orders) >= market.spec.max_open_orders_per_account
+            account.open_order_count >= market.spec.max_open_orders_per_account
         ):
             raise Rejected(TOO_MANY_ORDERS, "too many open orders")
     return asset, units_to_reserve
@@ -202,13 +202,12 @@ def place_order(state: State, cmd: PlaceOrder, ctx: Context) -> None:
         cmd.stp_act,
         ctx.time_ns,
         cmd.text,
-        None,
     )
     if cmd.tif == FOK:
         _check_fok(market, taker, cmd)
     # --- nothing above this line writes ---
     state.next_order_id += 1
-    taker.hold = ledger.reserve(cmd.account, asset, reserve_units)
+    ledger.reserve_into(taker, cmd.account, asset, reserve_units)
     ctx.events.append(
         OrderAccepted(
             taker.order_id,
@@ -262,7 +261,7 @@ def _execute(
         _close_taker(state, taker, "filled", ctx, market)
     elif taker.tif == GTC or taker.tif == POC:
         book.rest(taker)
-        account.open_orders[taker.order_id] = taker
+        account.link_order(taker)
     elif taker.price_ticks == 0:
         _close_taker(state, taker, "depth_not_enough", ctx, market)
     else:
@@ -296,8 +295,6 @@ def _settle(
     base = market.base_asset
     quote = market.quote_asset
     taker_rate = market.fee_rate(account.fee_tier).taker_ppm
-    taker_hold = taker.hold
-    assert taker_hold is not None
     taker_side = taker.side
     taker_limit = taker.price_ticks
     events = ctx.events
@@ -318,28 +315,26 @@ def _settle(
         filled += lots
         notional = price * lots * per_tick_lot
         base_units = lots * per_lot
-        maker_hold = maker.hold
-        assert maker_hold is not None
         maker_account = accounts[maker.account]
         maker_rate = market.fee_rate(maker_account.fee_tier).maker_ppm
         if taker_side == BUY:
             # taker pays quote, receives base; maker pays base, receives quote
             maker_quote_key = ledger_key(maker.account, quote, AVAILABLE)
-            ledger.post(taker_hold, maker_quote_key, notional)
+            ledger.post(taker, maker_quote_key, notional)
             if taker_limit:
                 # a buy reserved at its limit; release the price improvement at once
                 improvement = (taker_limit - price) * lots * per_tick_lot
                 if improvement:
-                    ledger.release(taker_hold, improvement)
-            ledger.post(maker_hold, taker_base_key, base_units)
+                    ledger.release(taker, improvement)
+            ledger.post(maker, taker_base_key, base_units)
             taker_fee = _fee(base_units, taker_rate)
             maker_fee = _fee(notional, maker_rate)
             _charge(ledger, taker_base_key, fees_base, taker_fee)
             _charge(ledger, maker_quote_key, fees_quote, maker_fee)
         else:
             maker_base_key = ledger_key(maker.account, base, AVAILABLE)
-            ledger.post(taker_hold, maker_base_key, base_units)
-            ledger.post(maker_hold, taker_quote_key, notional)
+            ledger.post(taker, maker_base_key, base_units)
+            ledger.post(maker, taker_quote_key, notional)
             taker_fee = _fee(notional, taker_rate)
             maker_fee = _fee(base_units, maker_rate)
             _charge(ledger, taker_quote_key, fees_quote, taker_fee)
@@ -370,9 +365,11 @@ def _settle(
                 now,
             )
         )
-        if maker.remaining_lots == 0:
-            ledger.close_spent(maker_hold)
-            del maker_account.open_orders[maker.order_id]
+        # an iceberg maker can appear several times in one match (slice after slice); it is
+        # finished at the fill that empties its hold, which is its last one
+        if maker.remaining_lots == 0 and maker.remaining_units == 0:
+            ledger.close_spent(maker)
+            maker_account.unlink_order(maker)
             events.append(
                 OrderClosed(
                     maker.order_id,
@@ -398,9 +395,7 @@ def _settle(
 def _close_taker(
     state: State, taker: Order, finish_as: str, ctx: Context, market: SpotMarketState
 ) -> None:
-    hold = taker.hold
-    assert hold is not None
-    state.ledger.void(hold)
+    state.ledger.void(taker)
     ctx.events.append(
         OrderClosed(
             taker.order_id,
@@ -419,10 +414,8 @@ def _close_resting(
     state: State, market: SpotMarketState, order: Order, finish_as: str, ctx: Context
 ) -> None:
     """Close an order that is (or was, for STP) on the book: release its hold, forget it."""
-    hold = order.hold
-    assert hold is not None
-    state.ledger.void(hold)
-    del state.accounts[order.account].open_orders[order.order_id]
+    state.ledger.void(order)
+    state.accounts[order.account].unlink_order(order)
     order.update_time_ns = ctx.time_ns
     ctx.events.append(
         OrderClosed(
@@ -464,7 +457,7 @@ def cancel_all_orders(state: State, cmd: CancelAllOrders, ctx: Context) -> None:
     doomed = sorted(
         (
             order
-            for order in account.open_orders.values()
+            for order in account.iter_open_orders()
             if order.market == name and (cmd.side == -1 or order.side == cmd.side)
         ),
         key=lambda order: order.order_id,
@@ -496,8 +489,7 @@ def amend_order(state: State, cmd: AmendOrder, ctx: Context) -> None:
     if order.display_lots and order.display_lots >= new_remaining:
         raise Rejected(INVALID_PARAM_VALUE, "iceberg must show less than the order amount")
     keeps_priority = new_price == order.price_ticks and new_remaining <= order.remaining_lots
-    hold = order.hold
-    assert hold is not None
+    hold = order
     if order.side == BUY:
         need = new_price * new_remaining * units.quote_units_per_tick_lot
     else:
@@ -527,7 +519,7 @@ def amend_order(state: State, cmd: AmendOrder, ctx: Context) -> None:
         )
         return
     market.book.remove(order)
-    del account.open_orders[order.order_id]
+    account.unlink_order(order)
     order.price_ticks = new_price
     order.size_lots = new_size
     order.remaining_lots = new_remaining
