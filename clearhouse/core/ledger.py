@@ -67,10 +67,6 @@ class Hold:
     def asset(self) -> int:
         return (self.hold_key >> _BUCKET_BITS) & (MAX_ASSETS - 1)
 
-    @property
-    def account(self) -> int:
-        return self.hold_key >> (_ASSET_BITS + _BUCKET_BITS)
-
 
 class Ledger:
     __slots__ = ("balances",)

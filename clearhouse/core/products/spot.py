@@ -238,8 +238,12 @@ def _execute(
     """Match a taker that already holds its funds, settle the fills, then rest or close it."""
     book = market.book
     result = _fresh_match_result()
+    result.budget_left = quote_budget  # a market buy facing no asks keeps its whole budget
     max_lots = taker.remaining_lots if not quote_budget else market.spec.max_size_lots
-    if book.asks.keys if taker.side == BUY else book.bids.keys:
+    # most limit orders rest without crossing: skip the matcher for them
+    if book.would_cross(taker.side, taker.price_ticks) if taker.price_ticks else (
+        book.asks.keys if taker.side == BUY else book.bids.keys
+    ):
         filled = book.match(
             taker,
             _limit_key(taker),
@@ -255,7 +259,7 @@ def _execute(
     if result.taker_stopped_by_stp:
         _close_taker(state, taker, "stp", ctx, market)
     elif quote_budget:
-        spent_all = result.budget_left < _one_lot_cost(market) or taker.tif == FOK
+        spent_all = result.budget_left < _one_lot_cost(market, result) or taker.tif == FOK
         _close_taker(state, taker, "filled" if spent_all else "depth_not_enough", ctx, market)
     elif taker.remaining_lots == 0:
         _close_taker(state, taker, "filled", ctx, market)
@@ -268,9 +272,11 @@ def _execute(
         _close_taker(state, taker, "ioc", ctx, market)
 
 
-def _one_lot_cost(market: SpotMarketState) -> int:
-    best = market.book.asks.best_price()
-    return best * market.units.quote_units_per_tick_lot if best else 1 << 62
+def _one_lot_cost(market: SpotMarketState, result: MatchResult) -> int:
+    """One more lot at the next ask or, the asks used up, at the last fill's price; 0 when there
+    was nothing to buy, so any budget left over means the depth was not enough."""
+    best = market.book.asks.best_price() or (result.prices[-1] if result.prices else 0)
+    return best * market.units.quote_units_per_tick_lot
 
 
 def _charge(ledger: Ledger, payer_key: int, fees_key: int, fee: int) -> None:
