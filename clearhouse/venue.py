@@ -1,12 +1,16 @@
 """The venue: sequencer + durable journal + engine + snapshots, wired in one place.
 
-    submit(commands) -> stamp seq and time -> append to the journal -> fsync (group commit)
+    submit(commands) -> stamp seq and time -> journal (group commit: one write, one fsync)
                      -> engine.apply each -> listeners (projections) -> events back to callers
 
 Nothing is applied, and so nothing is acknowledged, before its command is durable; a crash after
 the fsync but before `apply` loses nothing, because recovery replays the journal. Recovery is the
 newest valid snapshot plus a replay of every journal record after it. On an empty journal the
 venue journals its genesis listing first, so a replay rebuilds the very same venue.
+
+By default the journal writer runs in a child process (journal/process.py), so hashing and
+fsync of batch k overlap with applying batch k-1 on the other core; `parallel_journal=False`
+keeps it in-process.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from clearhouse.core.commands import (
 )
 from clearhouse.core.engine import Engine
 from clearhouse.core.events import Event
-from clearhouse.journal import JournalWriter, SnapshotStore, read_records
+from clearhouse.journal import SnapshotStore, read_records
+from clearhouse.journal.port import JournalPort, LocalJournal
+from clearhouse.journal.process import ProcessJournal
 
 MAX_BATCH: Final = 4_096  # commands per group commit; bounds memory and ack latency
 DEFAULT_SNAPSHOT_EVERY: Final = 200_000
@@ -55,6 +61,7 @@ class Venue:
         clock: Clock = time.time_ns,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         genesis: Callable[[], Sequence[AnyCommand]] = default_listing,
+        parallel_journal: bool = True,
     ) -> None:
         self.data_dir = data_dir
         self.engine = Engine()
@@ -62,17 +69,22 @@ class Venue:
         self.snapshot_every = snapshot_every
         self.listeners: list[Listener] = []
         self._since_snapshot = 0
-        self.journal: JournalWriter | None = None
+        self.journal: JournalPort | None = None
         self.snapshots: SnapshotStore | None = None
         self.recovery = Recovery(0, 0, "")
-        self._unapplied_seq = 0
+        self._stamped_seq = 0
         self._last_time_ns = 0
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
-            self.journal = JournalWriter.open(data_dir / "journal", durable=durable)
-            self.snapshots = SnapshotStore(data_dir / "snapshots")
+            journal_dir = data_dir / "journal"
+            self.journal = (
+                ProcessJournal(journal_dir, durable=durable)
+                if parallel_journal
+                else LocalJournal(journal_dir, durable=durable)
+            )
+            self.snapshots = SnapshotStore(data_dir)
             self.recovery = self._recover()
-        self._unapplied_seq = self.engine.state.seq
+        self._stamped_seq = self.engine.state.seq
         self._last_time_ns = self.engine.state.time_ns
         if self.engine.state.seq == 0:
             self.submit(genesis())
@@ -95,8 +107,7 @@ class Venue:
                 listener(envelope, events)
             replayed += 1
         assert self.engine.state.seq == self.journal.last_seq, "journal and state disagree"
-        torn = self.journal.recovery
-        return Recovery(snapshot_seq, replayed, str(torn) if torn else "")
+        return Recovery(snapshot_seq, replayed, self.journal.recovery or "")
 
     def replay_into(self, listener: Listener) -> None:
         """Feed every journaled command and its events to a new projection, from seq 1."""
@@ -111,56 +122,59 @@ class Venue:
     def submit(
         self, commands: Sequence[AnyCommand], facts: Facts | Sequence[Facts] = INTERNAL
     ) -> list[list[Event]]:
-        """Sequence, journal durably, apply. Returns each command's events, in order."""
+        """Sequence, journal durably, apply. Returns each command's events, in order.
+
+        Batches are pipelined: batch k is sent to the journal, then batch k-1 (already durable)
+        is applied while batch k is made durable."""
         out: list[list[Event]] = []
+        pending: list[Envelope] | None = None
         for start in range(0, len(commands), MAX_BATCH):
             chunk = commands[start : start + MAX_BATCH]
             if isinstance(facts, Facts):
                 chunk_facts: Iterable[Facts] = [facts] * len(chunk)
             else:
                 chunk_facts = facts[start : start + MAX_BATCH]
-            out.extend(self._submit_batch(chunk, chunk_facts))
+            envelopes = self.sequence(chunk, chunk_facts)
+            if pending is not None:
+                out.extend(self.apply(pending))
+            self.commit()
+            pending = envelopes
+        if pending is not None:
+            out.extend(self.apply(pending))
         return out
 
     def submit_one(self, command: AnyCommand, facts: Facts = INTERNAL) -> list[Event]:
-        return self._submit_batch([command], [facts])[0]
-
-    def _submit_batch(
-        self, commands: Sequence[AnyCommand], facts: Iterable[Facts]
-    ) -> list[list[Event]]:
-        envelopes = self.sequence(commands, facts)
-        self.commit()  # durable from here on
-        return self.apply(envelopes)
+        envelopes = self.sequence([command], [facts])
+        self.commit()
+        return self.apply(envelopes)[0]
 
     def sequence(
         self, commands: Sequence[AnyCommand], facts: Iterable[Facts]
     ) -> list[Envelope]:
-        """Stamp seq and time and append to the journal's buffer (not yet durable).
+        """Stamp seq and time and send the batch to the journal (not yet durable).
 
-        The async gateway calls the three steps itself so the fsync can run off the event loop;
-        it must call `commit` and then `apply` with exactly these envelopes before sequencing
-        more."""
-        assert self._unapplied_seq == self.engine.state.seq, "apply the previous batch first"
-        seq = self._unapplied_seq
+        Callers then `commit` (wait until durable) and `apply` these envelopes, in that order;
+        the async gateway runs `commit` in a worker thread so the event loop keeps serving."""
+        seq = self._stamped_seq
         now = max(self.clock(), self._last_time_ns)
         envelopes = []
-        journal = self.journal
+        payloads = []
         for command, fact in zip(commands, facts, strict=True):
             seq += 1
             envelope = Envelope(seq, now, command, fact)
             envelopes.append(envelope)
-            if journal is not None:
-                assigned = journal.append(encode_envelope(envelope))
-                assert assigned == seq, "journal and engine sequence diverged"
-        self._unapplied_seq = seq
+            payloads.append(encode_envelope(envelope))
+        if self.journal is not None and envelopes:
+            self.journal.send(self._stamped_seq + 1, payloads)
+        self._stamped_seq = seq
         self._last_time_ns = now
         return envelopes
 
     def commit(self) -> None:
-        """Make everything sequenced so far durable (one write, one fsync). Thread-safe with
-        respect to the engine: it touches only the journal."""
+        """Block until everything sequenced so far is durable. Touches only the journal, so it
+        may run in another thread while the engine is read."""
         if self.journal is not None:
-            self.journal.commit()
+            self.journal.wait()
 
     def apply(self, envelopes: list[Envelope]) -> list[list[Event]]:
         """Apply durable envelopes in order and tell the listeners."""

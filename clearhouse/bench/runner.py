@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from clearhouse.bench.workload import ACCOUNTS, CANCEL, LIMIT, MARKET, Op, generate
 
-MODES = ("plain", "liquibook", "book", "engine", "journal")
+MODES = ("plain", "liquibook", "book", "engine", "journal_inprocess", "journal")
 LATENCY_SAMPLE_CAP = 1_000_000
 
 
@@ -165,51 +165,70 @@ def _commands(ops: list[Op], accounts: list[int], first_order_id: int) -> list[A
 
 
 def _engine_pass(
-    ops: list[Op], journal_dir: Path | None, timed: bool, batch: int = 1_000
+    ops: list[Op],
+    journal_dir: Path | None,
+    timed: bool,
+    batch: int = 1_000,
+    parallel_journal: bool = True,
 ) -> dict[str, Any]:
+    """The full engine on the workload. With a journal dir, every batch is journaled durably
+    before it is applied, pipelined like `Venue.submit`: batch k goes to the journal, batch
+    k-1 (already durable) is applied, then we wait for batch k to be durable."""
     from clearhouse.core.commands import Envelope, encode_envelope
     from clearhouse.core.events import CommandRejected
 
     engine, accounts = _engine_setup()
     commands = _commands(ops, accounts, engine.state.next_order_id)
-    journal = None
+    journal: Any = None
     if journal_dir is not None:
-        from clearhouse.journal import JournalWriter
+        from clearhouse.journal.port import LocalJournal
+        from clearhouse.journal.process import ProcessJournal
 
-        journal = JournalWriter.open(journal_dir, durable=True)
-        _journal_setup(journal)
+        journal = ProcessJournal(journal_dir) if parallel_journal else LocalJournal(journal_dir)
+        setup = [
+            encode_envelope(Envelope(seq, seq, c)) for seq, c in enumerate(_setup_commands(), 1)
+        ]
+        journal.send(1, setup)
+        journal.wait()
     apply = engine.apply
     seq = engine.state.seq
     latencies: list[int] = []
-    commit_ns: list[int] = []
+    wait_ns: list[int] = []
+    ack_ns: list[int] = []
     rejected = 0
     perf = time.perf_counter_ns
     gc.collect()
     gc.disable()
     start = perf()
-    for chunk_start in range(0, len(commands), batch):
+    pending: list[Any] = []
+    pending_started = 0
+    for chunk_start in range(0, len(commands) + batch, batch):
         chunk = commands[chunk_start : chunk_start + batch]
+        started = perf()
         envelopes = []
         for command in chunk:
             seq += 1
-            envelope = Envelope(seq, seq, command)
-            envelopes.append(envelope)
-            if journal is not None:
-                journal.append(encode_envelope(envelope))
-        if journal is not None:
-            t0 = perf()
-            journal.commit()
-            commit_ns.append(perf() - t0)
+            envelopes.append(Envelope(seq, seq, command))
+        if journal is not None and envelopes:
+            journal.send(envelopes[0].seq, [encode_envelope(e) for e in envelopes])
         if timed:
-            for envelope in envelopes:
+            for envelope in pending:
                 t0 = perf()
                 events = apply(envelope)
                 latencies.append(perf() - t0)
                 if events and type(events[0]) is CommandRejected:
                     rejected += 1
         else:
-            for envelope in envelopes:
+            for envelope in pending:
                 apply(envelope)
+        if pending:
+            ack_ns.append(perf() - pending_started)
+        if journal is not None and envelopes:
+            t0 = perf()
+            journal.wait()
+            wait_ns.append(perf() - t0)
+        pending = envelopes
+        pending_started = started
     elapsed = perf() - start
     gc.enable()
     if journal is not None:
@@ -228,19 +247,14 @@ def _engine_pass(
     if timed:
         out["rejected"] = rejected
         out.update(_percentiles("latency_us", latencies))
-    if commit_ns:
-        out.update(_percentiles("group_commit_us", commit_ns))
+    if wait_ns:
+        # time spent blocked waiting for durability after applying the previous batch
+        out.update(_percentiles("durable_wait_us", wait_ns))
+        # from a batch's first command being sequenced to its last command applied
+        out.update(_percentiles("batch_ack_us", ack_ns))
         out["group_commit_batch"] = batch
+        out["parallel_journal"] = parallel_journal
     return out
-
-
-def _journal_setup(journal: Any) -> None:
-    """The bench journal must replay on its own, so it starts with the setup commands."""
-    from clearhouse.core.commands import Envelope, encode_envelope
-
-    for seq, command in enumerate(_setup_commands(), start=1):
-        journal.append(encode_envelope(Envelope(seq, seq, command)))
-    journal.commit()
 
 
 def _percentiles(prefix: str, samples_ns: list[int]) -> dict[str, float]:
@@ -296,16 +310,21 @@ def run_mode(mode: str, ops: int, seed: int, journal_dir: Path | None) -> dict[s
         result.update(
             {k: v for k, v in timed.items() if k.startswith("latency") or k == "rejected"}
         )
-    elif mode == "journal":
+    elif mode in ("journal", "journal_inprocess"):
         assert journal_dir is not None
+        parallel = mode == "journal"
         scratch = Path(tempfile.mkdtemp(prefix="clearhouse-bench-"))
         try:
-            result.update(_engine_pass(workload, scratch / "journal", timed=False))
+            result.update(
+                _engine_pass(workload, scratch / "journal", timed=False, parallel_journal=parallel)
+            )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if (journal_dir / "journal").exists():
             shutil.rmtree(journal_dir / "journal")
-        timed = _engine_pass(workload, journal_dir / "journal", timed=True)
+        timed = _engine_pass(
+            workload, journal_dir / "journal", timed=True, parallel_journal=parallel
+        )
         result.update(
             {k: v for k, v in timed.items() if k.startswith("latency") or k == "rejected"}
         )
@@ -374,8 +393,10 @@ def run_all(
         for mode in modes:
             progress.print(f"bench: {mode} ({ops:,} ops)")
             args = [sys.executable, "-m", "clearhouse.bench.runner", mode, str(ops), str(seed)]
-            if mode == "journal":
+            if mode == "journal":  # the venue's configuration; its journal is kept
                 args.append(str(target))
+            elif mode == "journal_inprocess":
+                args.append(str(target / "inprocess"))
             out = subprocess.run(args, check=True, capture_output=True, text=True)
             results[mode] = json.loads(out.stdout)
         progress.print("bench: memory per resting order")
@@ -387,6 +408,7 @@ def run_all(
         )
         results["memory"] = json.loads(out.stdout)
     finally:
+        shutil.rmtree(target / "inprocess", ignore_errors=True)
         if not keep_journal and scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     if "engine" in results and "journal" in results:
