@@ -1,4 +1,4 @@
-"""Journal throughput benchmark: `python -m clearhouse.journal.bench`.
+"""Journal throughput benchmark: `python bench/journal_bench.py`.
 
 Appends N payloads of a fixed size, committing every K, with and without fsync, and prints
 records/s, the append-only cost per record and commit latency percentiles. The sequencer's
