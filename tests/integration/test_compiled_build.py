@@ -43,7 +43,9 @@ print(_compiled(), engine.state_hash())
 
 
 def _modules() -> list[str]:
-    return re.findall(r'"(clearhouse/core/[^"]+\\.py)"', (ROOT / "setup.py").read_text())
+    modules = re.findall(r'"(clearhouse/core/[^"]+[.]py)"', (ROOT / "setup.py").read_text())
+    assert modules, "setup.py lists the modules to compile"
+    return modules
 
 
 @pytest.mark.slow
