@@ -27,16 +27,39 @@ def serve(
     admin_token: Annotated[
         str | None, typer.Option(help="Bearer token for the admin API (or CLEARHOUSE_ADMIN_TOKEN).")
     ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            metavar="CIDR",
+            help="Believe X-Forwarded-For from these peers (repeatable).",
+        ),
+    ] = None,
+    rate_limit_ip: Annotated[
+        float, typer.Option(help="Requests per second per client IP (0 = no limit).")
+    ] = 200.0,
+    rate_limit_key: Annotated[
+        float, typer.Option(help="Requests per second per API key (0 = no limit).")
+    ] = 100.0,
 ) -> None:
     """Start the venue: engine, durable journal and HTTP API on HOST:PORT."""
     import uvicorn
 
     from clearhouse.api.app import create_app
+    from clearhouse.api.client_ip import parse_networks
     from clearhouse.api.runtime import Settings
+    from clearhouse.api.sim_clock import SimClock
     from clearhouse.venue import Venue
 
     token = admin_token or os.environ.get("CLEARHOUSE_ADMIN_TOKEN", "")
-    venue = Venue(data_dir)
+    proxies = tuple(trusted_proxy or ())
+    try:
+        parse_networks(proxies)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--trusted-proxy") from exc
+    if rate_limit_ip < 0 or rate_limit_key < 0:
+        raise typer.BadParameter("rate limits are >= 0", param_hint="--rate-limit-*")
+    venue = Venue(data_dir, clock=SimClock()) if demo else Venue(data_dir)
     recovery = venue.recovery
     console.print(
         f"[bold]clearhouse[/] {'demo' if demo else 'live'} venue, data in {data_dir} "
@@ -47,10 +70,21 @@ def serve(
         console.print(f"[yellow]journal had a torn tail, truncated:[/] {recovery.torn_tail}")
     if token:
         console.print("admin API enabled (token set)")
-    settings = Settings(demo=demo, admin_token=token, data_dir=data_dir)
+    settings = Settings(
+        demo=demo,
+        admin_token=token,
+        data_dir=data_dir,
+        trusted_proxies=proxies,
+        ip_rate_per_s=rate_limit_ip,
+        ip_burst=max(1, int(rate_limit_ip * 2)),
+        key_rate_per_s=rate_limit_key,
+        key_burst=max(1, int(rate_limit_key * 2)),
+    )
     application = create_app(venue, settings)
+    console.print(f"API on http://{host}:{port}/api/v4 (OpenAPI: /api/v4/openapi.json)")
     try:
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        # proxy_headers=False: the gateway decides whose X-Forwarded-For to believe
+        uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
     finally:
         venue.close()
 

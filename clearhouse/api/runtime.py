@@ -3,22 +3,32 @@ projections and the server settings. Built once by `create_app`; handlers receiv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from clearhouse.api.client_ip import ClientAddress
+from clearhouse.api.rate_limit import RateLimiter
+from clearhouse.api.sealing import MasterKey
 from clearhouse.api.sequencer import AsyncSequencer
+from clearhouse.api.sim_clock import SimClock
+from clearhouse.projections import Projections
 from clearhouse.venue import Venue
 
 
 @dataclass
 class Settings:
     demo: bool = True
-    admin_token: str = ""
+    admin_token: str = ""  # "" = admin API disabled (403)
     trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-For we believe
     data_dir: Path | None = None
     timestamp_window_s: int = 60  # Gate: requests older or newer than this are REQUEST_EXPIRED
     max_body_bytes: int = 64 * 1024
     max_query_chars: int = 4 * 1024
+    # token buckets; a rate of 0 disables that limit
+    ip_rate_per_s: float = 200.0
+    ip_burst: int = 400
+    key_rate_per_s: float = 100.0
+    key_burst: int = 200
 
 
 @dataclass
@@ -26,5 +36,9 @@ class Runtime:
     venue: Venue
     sequencer: AsyncSequencer
     settings: Settings
-    # read models keyed by name; registered as venue listeners at start-up
-    projections: dict[str, object] = field(default_factory=dict)
+    projections: Projections  # read models, registered as a venue listener at start-up
+    master_key: MasterKey
+    client_address: ClientAddress
+    ip_limiter: RateLimiter
+    key_limiter: RateLimiter
+    clock: SimClock | None = None  # the venue's clock in demo mode

@@ -159,6 +159,15 @@ def command_account(command: Command) -> int:
     return account
 
 
+def _pulls_from_own_sub(state: State, api_key: ApiKey, command: Command) -> bool:
+    """A master account's key may move funds from one of its own sub-accounts into the master
+    (Gate's sub-account transfer, direction "from"); the engine still checks the transfer."""
+    if type(command) is not TransferBetweenAccounts or command.to_account != api_key.account:
+        return False
+    source = state.accounts.get(command.from_account)
+    return source is not None and source.parent == api_key.account
+
+
 def require_key_permission(state: State, command: Command, facts: Facts) -> None:
     """Gate rule: a command that arrives with an API key must be one that key may issue."""
     if not facts.api_key:
@@ -167,7 +176,7 @@ def require_key_permission(state: State, command: Command, facts: Facts) -> None
     if api_key is None or not api_key.active:
         raise Rejected(FORBIDDEN, "API key not active")
     account = command_account(command)
-    if account and api_key.account != account:
+    if account and api_key.account != account and not _pulls_from_own_sub(state, api_key, command):
         raise Rejected(FORBIDDEN, "API key does not belong to this account")
     needed = REQUIRED_PERMISSION.get(type(command))
     if needed is None:

@@ -271,11 +271,8 @@ class OrderBook:
         side = self.bids if order.side == BUY else self.asks
         level = side.levels[order.price_ticks * side.sign]
         order.remaining_lots -= lots
-        shown = (
-            min(order.display_lots, order.remaining_lots)
-            if order.display_lots
-            else order.remaining_lots
-        )
+        # never more than was showing: a fresh iceberg slice is earned at the back of the queue
+        shown = min(order.visible_lots, order.remaining_lots)
         level.visible_lots -= order.visible_lots - shown
         order.visible_lots = shown
         self.update_id += 1
@@ -292,13 +289,16 @@ class OrderBook:
             if key < limit_key or total >= want_lots:
                 break
             maker = side.levels[key].head
+            hidden = 0  # iceberg lots behind their slices: they requeue behind any self order
             while maker is not None and total < want_lots:
                 if maker.owner == owner or (group and maker.stp_group == group):
                     if stops:
                         return -1
                 else:
-                    total += maker.remaining_lots
+                    total += maker.visible_lots
+                    hidden += maker.remaining_lots - maker.visible_lots
                 maker = maker.next
+            total += hidden
         return total
 
     def match(

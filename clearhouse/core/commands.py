@@ -50,6 +50,13 @@ class SetMarketTrading(Command, frozen=True, tag=True, array_like=True):
     enabled: bool
 
 
+class SetMarketFees(Command, frozen=True, tag=True, array_like=True):
+    """Replace a market's fee schedule: (maker_ppm, taker_ppm) per fee tier."""
+
+    market: str
+    fees: tuple[tuple[int, int], ...]
+
+
 # --- identities and accounts -----------------------------------------------------------------
 class RegisterParty(Command, frozen=True, tag=True, array_like=True):
     """A person or a business that can own accounts or be their beneficial owner."""
@@ -219,6 +226,7 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     ListAsset,
     ListSpotMarket,
     SetMarketTrading,
+    SetMarketFees,
     RegisterParty,
     OpenAccount,
     SetFeeTier,
@@ -245,6 +253,7 @@ AnyCommand = (
     ListAsset
     | ListSpotMarket
     | SetMarketTrading
+    | SetMarketFees
     | RegisterParty
     | OpenAccount
     | SetFeeTier

@@ -35,6 +35,11 @@ class MarketTradingSet(Event, frozen=True, tag=True, array_like=True):
     enabled: bool
 
 
+class MarketFeesSet(Event, frozen=True, tag=True, array_like=True):
+    market: str
+    fees: tuple[tuple[int, int], ...]
+
+
 class PartyRegistered(Event, frozen=True, tag=True, array_like=True):
     party: int
     kind: str

@@ -5,10 +5,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from clearhouse.core.commands import ListAsset, ListSpotMarket, SetIndexPrice, SetMarketTrading
+import msgspec
+
+from clearhouse.core.commands import (
+    ListAsset,
+    ListSpotMarket,
+    SetIndexPrice,
+    SetMarketFees,
+    SetMarketTrading,
+)
 from clearhouse.core.context import Context
 from clearhouse.core.errors import INVALID_PARAM_VALUE, NO_CHANGE, Rejected
-from clearhouse.core.events import AssetListed, IndexPriceSet, MarketListed, MarketTradingSet
+from clearhouse.core.events import (
+    AssetListed,
+    IndexPriceSet,
+    MarketFeesSet,
+    MarketListed,
+    MarketTradingSet,
+)
 from clearhouse.core.ledger import MAX_ASSETS
 from clearhouse.core.products.spot_market import SpotMarketState
 from clearhouse.core.units import MAX_SCALE, FeeRate, SpotMarket
@@ -26,6 +40,19 @@ def _check_code(code: str, what: str) -> None:
         raise Rejected(
             INVALID_PARAM_VALUE, f"{what} {code!r} must be 1-32 upper-case letters/digits"
         )
+
+
+def validate_fee_tiers(fees: tuple[tuple[int, int], ...]) -> None:
+    """A fee schedule: 1..MAX_FEE_TIERS (maker_ppm, taker_ppm) pairs, no loss-making rebate."""
+    if not 1 <= len(fees) <= MAX_FEE_TIERS:
+        raise Rejected(INVALID_PARAM_VALUE, f"1..{MAX_FEE_TIERS} fee tiers")
+    for maker_ppm, taker_ppm in fees:
+        if not (-MAX_FEE_PPM <= maker_ppm <= MAX_FEE_PPM and 0 <= taker_ppm <= MAX_FEE_PPM):
+            raise Rejected(INVALID_PARAM_VALUE, "fee rates out of range")
+        if maker_ppm < 0 and -maker_ppm > taker_ppm:
+            raise Rejected(
+                INVALID_PARAM_VALUE, "a maker rebate larger than the taker fee loses money"
+            )
 
 
 def list_asset(state: State, cmd: ListAsset, ctx: Context) -> None:
@@ -58,15 +85,7 @@ def list_spot_market(state: State, cmd: ListSpotMarket, ctx: Context) -> None:
         raise Rejected(INVALID_PARAM_VALUE, "base and quote must differ")
     if not 0 < cmd.min_size_lots <= cmd.max_size_lots or cmd.min_notional_units < 0:
         raise Rejected(INVALID_PARAM_VALUE, "size limits must satisfy 0 < min <= max")
-    if not 1 <= len(cmd.fees) <= MAX_FEE_TIERS:
-        raise Rejected(INVALID_PARAM_VALUE, f"1..{MAX_FEE_TIERS} fee tiers")
-    for maker_ppm, taker_ppm in cmd.fees:
-        if not (-MAX_FEE_PPM <= maker_ppm <= MAX_FEE_PPM and 0 <= taker_ppm <= MAX_FEE_PPM):
-            raise Rejected(INVALID_PARAM_VALUE, "fee rates out of range")
-        if maker_ppm < 0 and -maker_ppm > taker_ppm:
-            raise Rejected(
-                INVALID_PARAM_VALUE, "a maker rebate larger than the taker fee loses money"
-            )
+    validate_fee_tiers(cmd.fees)
     if cmd.max_open_orders_per_account <= 0:
         raise Rejected(INVALID_PARAM_VALUE, "max_open_orders_per_account must be positive")
     spec = SpotMarket(
@@ -95,6 +114,16 @@ def set_market_trading(state: State, cmd: SetMarketTrading, ctx: Context) -> Non
     # --- nothing above this line writes ---
     market.enabled = cmd.enabled
     ctx.events.append(MarketTradingSet(cmd.market, cmd.enabled))
+
+
+def set_market_fees(state: State, cmd: SetMarketFees, ctx: Context) -> None:
+    market = state.require_market(cmd.market)
+    validate_fee_tiers(cmd.fees)
+    spec = msgspec.structs.replace(market.spec, fees=tuple(FeeRate(m, t) for m, t in cmd.fees))
+    # --- nothing above this line writes ---
+    market.spec = spec
+    market.units.market = spec
+    ctx.events.append(MarketFeesSet(cmd.market, cmd.fees))
 
 
 def set_index_price(state: State, cmd: SetIndexPrice, ctx: Context) -> None:

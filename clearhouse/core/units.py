@@ -7,7 +7,7 @@ are parsed here exactly: a string that cannot be represented exactly is refused,
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 import msgspec
 
@@ -21,6 +21,7 @@ from clearhouse.core.errors import (
 
 MAX_SCALE = 18
 MAX_DECIMAL_DIGITS = 40  # longer strings are refused before Decimal sees them (DoS bound)
+_EXACT_DIGITS = 3 * MAX_DECIMAL_DIGITS  # enough for any bounded value / step quotient, exactly
 PPM = 1_000_000  # fee rates are parts per million
 
 _ALLOWED_CHARS = frozenset("0123456789.")
@@ -72,7 +73,8 @@ def parse_decimal(text: str, field: str) -> Decimal:
 
 def decimal_to_multiple(value: Decimal, step: Decimal, field: str) -> int:
     """How many `step`s make `value`, refusing a remainder (INVALID_PRECISION)."""
-    count, rest = divmod(value, step)
+    with localcontext(prec=_EXACT_DIGITS):  # the default 28 digits raise DivisionImpossible
+        count, rest = divmod(value, step)
     if rest != 0:
         raise Rejected(INVALID_PRECISION, f"{field} {value} is not a multiple of {step}")
     return int(count)
@@ -118,8 +120,8 @@ class MarketUnits:
 
     def __init__(self, market: SpotMarket, base: Asset, quote: Asset) -> None:
         self.market = market
-        self.tick = Decimal(market.tick_size)
-        self.lot = Decimal(market.lot_size)
+        self.tick = parse_decimal(market.tick_size, "tick_size")  # NaN or "abc" must not crash
+        self.lot = parse_decimal(market.lot_size, "lot_size")
         if self.tick <= 0 or self.lot <= 0:
             raise Rejected(INVALID_PARAM_VALUE, "tick_size and lot_size must be positive")
         base_per_lot = self.lot.scaleb(base.scale)

@@ -158,6 +158,7 @@ def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool
         if affordable == 0:
             return True
         available = 0
+        hidden = 0  # iceberg lots behind their slices: they requeue behind any self order
         maker = level.head
         while maker is not None and available < affordable:
             if maker.owner == taker.owner or (
@@ -166,8 +167,10 @@ def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool
                 if stops:
                     return False
             else:
-                available += maker.remaining_lots
+                available += maker.visible_lots
+                hidden += maker.remaining_lots - maker.visible_lots
             maker = maker.next
+        available += hidden
         take = affordable if available > affordable else available
         budget -= take * price * per
         if take == affordable:
@@ -479,6 +482,8 @@ def amend_order(state: State, cmd: AmendOrder, ctx: Context) -> None:
     market = state.require_market(cmd.market)
     account = state.require_account(cmd.account)
     order = _own_open_order(state, market, cmd.account, cmd.order_id)
+    if not market.enabled:  # a re-priced order can trade; while suspended only cancels go
+        raise Rejected(TRADE_RESTRICTED, f"trading of {cmd.market} is suspended")
     if len(cmd.text) > MAX_TEXT_CHARS:
         raise Rejected(INVALID_PARAM_VALUE, f"text longer than {MAX_TEXT_CHARS} characters")
     units = market.units
