@@ -57,6 +57,7 @@ class Account:
         "status",
         "orders_head",
         "open_order_count",
+        "open_orders_by_market",
         "sub_accounts",
     )
 
@@ -75,6 +76,7 @@ class Account:
         # with no per-order index entry (memory per resting order is a budget)
         self.orders_head: Order | None = None
         self.open_order_count = 0
+        self.open_orders_by_market: dict[str, int] = {}  # for per-market open-order limits
         self.sub_accounts: list[int] = []
 
     def link_order(self, order: Order) -> None:
@@ -85,6 +87,8 @@ class Account:
             head.account_prev = order
         self.orders_head = order
         self.open_order_count += 1
+        counts = self.open_orders_by_market
+        counts[order.market] = counts.get(order.market, 0) + 1
 
     def unlink_order(self, order: Order) -> None:
         prev = order.account_prev
@@ -99,6 +103,7 @@ class Account:
         order.account_prev = None
         order.account_next = None
         self.open_order_count -= 1
+        self.open_orders_by_market[order.market] -= 1
 
     def iter_open_orders(self) -> list[Order]:
         """Open orders, oldest first."""

@@ -2,7 +2,7 @@
 
 The whole pipeline, top to bottom:
 
-    sequence/time check -> policy gate -> handler (decide, then write) -> triggers -> expiries
+    sequence/time check -> policy gate -> handler (decide, then write) -> expiries -> triggers
 
 The dispatch table below is the only place a command type meets its handler.
 """
@@ -107,10 +107,11 @@ class Engine:
             self._handlers[type(command)](state, command, ctx)
         except Rejected as rejected:
             ctx.events = [CommandRejected(rejected.label, rejected.message)]
-        if state.triggers_by_id and type(command) in _MAY_TRADE:
-            self._fire_triggers(ctx)
+        # expire first: a trigger whose time ran out before this command's trade must not fire
         if state.trigger_expiries and state.trigger_expiries[0][0] <= envelope.time_ns:
             spot_triggers.expire_due(state, ctx)
+        if state.triggers_by_id and type(command) in _MAY_TRADE:
+            self._fire_triggers(ctx)
         return ctx.events
 
     def _fire_triggers(self, ctx: Context) -> None:

@@ -49,6 +49,10 @@ def assert_books_sound(state: State) -> None:
     for account in state.accounts.values():
         linked = account.iter_open_orders()
         assert len(linked) == account.open_order_count
+        per_market: dict[str, int] = {}
+        for order in linked:
+            per_market[order.market] = per_market.get(order.market, 0) + 1
+        assert per_market == {m: n for m, n in account.open_orders_by_market.items() if n}
         for order in linked:
             assert state.markets[order.market].book.orders.get(order.order_id) is order
 

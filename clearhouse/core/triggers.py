@@ -82,6 +82,9 @@ class TriggerBook:
 
     def discard(self, trigger_id: int) -> None:
         del self.triggers[trigger_id]
+        # closed triggers linger in the heaps until popped; bound that to the open ones
+        if len(self.ge_heap) + len(self.le_heap) > 2 * len(self.triggers) + 64:
+            self.compact()
 
     def due(self, last_price_ticks: int, limit: int) -> list[Trigger]:
         """Pop up to `limit` open triggers the last price has crossed, oldest id first per side."""

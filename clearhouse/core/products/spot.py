@@ -78,7 +78,8 @@ def _validate_place(
         if tif == POC and market.book.would_cross(cmd.side, cmd.price_ticks):
             raise Rejected(POC_FILL_IMMEDIATELY, "order would match immediately; post-only refused")
         if (tif == GTC or tif == POC) and (
-            account.open_order_count >= market.spec.max_open_orders_per_account
+            account.open_orders_by_market.get(cmd.market, 0)
+            >= market.spec.max_open_orders_per_account
         ):
             raise Rejected(TOO_MANY_ORDERS, "too many open orders")
     return asset, units_to_reserve
@@ -151,12 +152,15 @@ def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool
     side = market.book.asks
     per = market.units.quote_units_per_tick_lot
     stops = taker.stp_act != 1
+    lots_left = market.spec.max_size_lots  # a market buy takes at most this many lots
     for key in reversed(side.keys):
         level = side.levels[key]
         price = level.price_ticks
         affordable = budget // (price * per)
         if affordable == 0:
             return True
+        if affordable > lots_left:
+            return False  # the size cap would stop it with budget the book could still take
         available = 0
         hidden = 0  # iceberg lots behind their slices: they requeue behind any self order
         maker = level.head
@@ -173,6 +177,7 @@ def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool
         available += hidden
         take = affordable if available > affordable else available
         budget -= take * price * per
+        lots_left -= take
         if take == affordable:
             return True
     return False

@@ -1,0 +1,1 @@
+"""Compliance controls that run inside the engine: pure, deterministic, no I/O."""
