@@ -428,8 +428,7 @@ class NameScreener:
         active = [i for i, sims in enumerate(similar) if sims]
         if not active:
             return []
-        # One key per (name, query column): name_id * 16 + column (MAX_QUERY_TOKENS < 16),
-        # weighted by similarity x query-token length; keep the best weight per key.
+        # One weight per (name, query column): similarity x query-token length, best kept.
         pair_tids: list[int] = []
         pair_cols: list[int] = []
         pair_weights: list[float] = []
@@ -438,23 +437,25 @@ class NameScreener:
                 pair_tids.append(tid)
                 pair_cols.append(col)
                 pair_weights.append(sim * query_lens[i])
+        # Dense per-(name, column) scratch: allocation is lazy (calloc) and avoids sorting,
+        # which dominates at a few thousand postings.
+        n_names, n_cols = len(self._names), len(active)
         posted, counts = self._gather(np.asarray(pair_tids, dtype=np.int64))
-        raw_keys = posted * 16 + np.repeat(np.asarray(pair_cols, dtype=np.int64), counts)
-        keys, inverse = np.unique(raw_keys, return_inverse=True)
-        weights = np.zeros(len(keys), dtype=np.float64)
-        np.maximum.at(weights, inverse, np.repeat(np.asarray(pair_weights), counts))
-        names, row = np.unique(keys >> 4, return_inverse=True)
-        per_column = np.zeros((len(names), len(active)), dtype=np.float64)
-        per_column[row, keys & 15] = weights
+        cells = posted * n_cols + np.repeat(np.asarray(pair_cols, dtype=np.int64), counts)
+        dense = np.zeros(n_names * n_cols, dtype=np.float64)
+        np.maximum.at(dense, cells, np.repeat(np.asarray(pair_weights), counts))
+        touched = np.zeros(n_names, dtype=np.bool_)
+        touched[posted] = True
+        names = np.flatnonzero(touched)
+        per_column = dense.reshape(n_names, n_cols)[names]
         # Token slots of each name that are similar to some query token, and their length.
         all_tids = np.unique(np.asarray(pair_tids, dtype=np.int64))
         slot_names, slot_counts = self._gather(all_tids)
-        slot_pos = np.searchsorted(names, slot_names)
         slot_len = np.repeat(self._tok_len[all_tids], slot_counts)
-        slots = np.bincount(slot_pos, minlength=len(names))
+        slots = np.bincount(slot_names, minlength=n_names)[names]
         name_len = self._name_len[names]
         matched_name = np.minimum(
-            name_len, np.bincount(slot_pos, weights=slot_len, minlength=len(names))
+            name_len, np.bincount(slot_names, weights=slot_len, minlength=n_names)[names]
         )
         if len(active) == 1:
             coverage = per_column[:, 0]
