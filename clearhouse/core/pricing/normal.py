@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special as _special  # type: ignore[import-untyped, unused-ignore]
+
+# scipy is typed through the optional scipy-stubs package; without it the module is untyped,
+# which is harmless here because every result goes through a typed `out` array. (scipy is a
+# runtime dependency of this package: it must be declared in pyproject.toml.)
+from scipy import special as _special  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
 FloatArray = npt.NDArray[np.float64]
 
