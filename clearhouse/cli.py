@@ -132,11 +132,16 @@ def bench(
     ] = None,
     seed: Annotated[int, typer.Option(help="Workload seed.")] = 7,
     compare: Annotated[bool, typer.Option(help="Also run the plain and Liquibook books.")] = True,
+    repeat: Annotated[
+        int, typer.Option(min=1, max=20, help="Interleaved runs per configuration (median).")
+    ] = 1,
 ) -> None:
     """Seeded limit/cancel/market workload: book only, engine, engine + durable journal."""
     from clearhouse.bench.runner import run_all
 
-    result = run_all(ops=ops, seed=seed, journal_dir=journal, compare=compare, progress=console)
+    result = run_all(
+        ops=ops, seed=seed, journal_dir=journal, compare=compare, progress=console, repeat=repeat
+    )
     if as_json:
         print(json.dumps(result, indent=2))
     else:

@@ -378,8 +378,15 @@ def _compiled() -> bool:
 
 
 def run_all(
-    ops: int, seed: int, journal_dir: Path | None, compare: bool, progress: _Progress
+    ops: int,
+    seed: int,
+    journal_dir: Path | None,
+    compare: bool,
+    progress: _Progress,
+    repeat: int = 1,
 ) -> dict[str, Any]:
+    """Run every configuration `repeat` times, interleaved, so a slow spell of a shared machine
+    hits all of them alike; each mode reports its median run (by throughput) and the spread."""
     modes = [m for m in MODES if compare or m not in ("plain", "liquibook")]
     keep_journal = journal_dir is not None
     scratch = Path(tempfile.mkdtemp(prefix="clearhouse-bench-")) if journal_dir is None else None
@@ -388,17 +395,25 @@ def run_all(
     results: dict[str, Any] = {
         "workload": {"ops": ops, "seed": seed, "mix": "50% limit, 35% cancel, 15% market"},
         "machine": _machine(),
+        "repeat": repeat,
     }
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     try:
-        for mode in modes:
-            progress.print(f"bench: {mode} ({ops:,} ops)")
-            args = [sys.executable, "-m", "clearhouse.bench.runner", mode, str(ops), str(seed)]
-            if mode == "journal":  # the venue's configuration; its journal is kept
-                args.append(str(target))
-            elif mode == "journal_inprocess":
-                args.append(str(target / "inprocess"))
-            out = subprocess.run(args, check=True, capture_output=True, text=True)
-            results[mode] = json.loads(out.stdout)
+        for round_ in range(repeat):
+            for mode in modes:
+                progress.print(f"bench: {mode} ({ops:,} ops, run {round_ + 1}/{repeat})")
+                args = [sys.executable, "-m", "clearhouse.bench.runner", mode, str(ops), str(seed)]
+                if mode == "journal":  # the venue's configuration; its journal is kept
+                    args.append(str(target))
+                elif mode == "journal_inprocess":
+                    args.append(str(target / "inprocess"))
+                out = subprocess.run(args, check=True, capture_output=True, text=True)
+                runs[mode].append(json.loads(out.stdout))
+        for mode, mode_runs in runs.items():
+            ordered = sorted(mode_runs, key=lambda r: r["ops_per_s"])
+            median = dict(ordered[len(ordered) // 2])
+            median["ops_per_s_runs"] = [round(r["ops_per_s"]) for r in mode_runs]
+            results[mode] = median
         progress.print("bench: memory per resting order")
         out = subprocess.run(
             [sys.executable, "-m", "clearhouse.bench.runner", "memory", "50000", str(seed)],
