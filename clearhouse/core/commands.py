@@ -222,6 +222,15 @@ class SetIndexPrice(Command, frozen=True, tag=True, array_like=True):
     price_ticks: int
 
 
+# --- compliance: identities, KYC, jurisdictions (add below) ----------------------------------
+
+
+# --- compliance: sanctions screening and travel rule (add below) ------------------------------
+
+
+# --- compliance: AML, surveillance, cases, audit (add below) ----------------------------------
+
+
 COMMAND_TYPES: tuple[type[Command], ...] = (
     ListAsset,
     ListSpotMarket,
