@@ -136,12 +136,17 @@ class Venue:
                 chunk_facts = facts[start : start + MAX_BATCH]
             envelopes = self.sequence(chunk, chunk_facts)
             if pending is not None:
+                self._wait_durable(pending[-1].seq)  # this batch may still be in flight
                 out.extend(self.apply(pending))
-            self.commit()
             pending = envelopes
         if pending is not None:
+            self.commit()
             out.extend(self.apply(pending))
         return out
+
+    def _wait_durable(self, seq: int) -> None:
+        if self.journal is not None:
+            self.journal.wait_for(seq)
 
     def submit_one(self, command: AnyCommand, facts: Facts = INTERNAL) -> list[Event]:
         envelopes = self.sequence([command], [facts])

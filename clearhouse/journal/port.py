@@ -25,6 +25,8 @@ class JournalPort(Protocol):
 
     def wait(self) -> int: ...
 
+    def wait_for(self, seq: int) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -46,6 +48,11 @@ class LocalJournal:
         self.last_seq = self.writer.last_seq
 
     def wait(self) -> int:
+        return self.writer.commit()
+
+    def wait_for(self, seq: int) -> int:
+        if self.writer.durable_seq >= seq:
+            return self.writer.durable_seq
         return self.writer.commit()
 
     def close(self) -> None:

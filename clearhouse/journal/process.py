@@ -101,14 +101,19 @@ class ProcessJournal:
 
     def wait(self) -> int:
         """Block until every batch sent so far is durable; return the durable seq."""
-        while self._outstanding:
+        return self.wait_for(self.last_seq)
+
+    def wait_for(self, seq: int) -> int:
+        """Block until `seq` is durable (later batches may still be in flight)."""
+        while self.durable_seq < seq:
+            assert self._outstanding, "waiting for a seq that was never sent"
             raw = _read_exact(self._stdout, ACK.size)
             if raw is None:
                 raise JournalProcessFailed("journal process exited without acknowledging")
-            (seq,) = ACK.unpack(raw)
-            if seq == 0:
+            (acked,) = ACK.unpack(raw)
+            if acked == 0:
                 raise JournalProcessFailed(_read_text(self._stdout))
-            self.durable_seq = seq
+            self.durable_seq = acked
             self._outstanding -= 1
         return self.durable_seq
 
