@@ -222,6 +222,9 @@ class SetIndexPrice(Command, frozen=True, tag=True, array_like=True):
     price_ticks: int
 
 
+# --- perpetual futures (add below) ----------------------------------------------------------
+
+
 # --- compliance: identities, KYC, jurisdictions (add below) ----------------------------------
 
 
@@ -229,6 +232,57 @@ class SetIndexPrice(Command, frozen=True, tag=True, array_like=True):
 
 
 # --- compliance: AML, surveillance, cases, audit (add below) ----------------------------------
+class OpenCase(Command, frozen=True, tag=True, array_like=True):
+    """Open a compliance case, from an alert (`key` = the alert id: opening twice is a no-op) or
+    by hand. `detected_at_ns` is when the activity was detected (0 = now); a SAR deadline runs
+    from it."""
+
+    title: str
+    severity: str  # low, medium, high, critical
+    subject_party: int = 0  # the beneficial owner the case is about, 0 if none (e.g. an IP)
+    accounts: tuple[int, ...] = ()
+    detected_at_ns: int = 0
+    key: str = ""  # idempotence key
+    rule_id: str = ""
+    rule_version: str = ""  # content hash of the rule file that raised the alert
+    alert_ids: tuple[str, ...] = ()
+    summary: str = ""
+
+
+class UpdateCase(Command, frozen=True, tag=True, array_like=True):
+    """Start investigating, assign, add a note or attach alerts."""
+
+    case_id: int
+    status: str = ""  # "investigating" or "" (unchanged)
+    assignee: str = ""
+    note: str = ""
+    alert_ids: tuple[str, ...] = ()
+
+
+class CloseCase(Command, frozen=True, tag=True, array_like=True):
+    case_id: int
+    disposition: str  # see core.cases.DISPOSITIONS
+    rationale: str
+
+
+class FileSar(Command, frozen=True, tag=True, array_like=True):
+    """Decide that a suspicious activity report is due: the case enters state `sar` with a
+    deadline counted from detection."""
+
+    case_id: int
+    rationale: str
+
+
+class SubmitSar(Command, frozen=True, tag=True, array_like=True):
+    """The SAR went to the financial intelligence unit under `reference`."""
+
+    case_id: int
+    reference: str
+
+
+class SetCasePolicy(Command, frozen=True, tag=True, array_like=True):
+    sar_deadline_days: int
+    investigation_sla_days: int
 
 
 COMMAND_TYPES: tuple[type[Command], ...] = (
@@ -256,6 +310,12 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     RevokeApiKey,
     OnboardUser,
     SetIndexPrice,
+    OpenCase,
+    UpdateCase,
+    CloseCase,
+    FileSar,
+    SubmitSar,
+    SetCasePolicy,
 )
 
 AnyCommand = (
@@ -283,6 +343,12 @@ AnyCommand = (
     | RevokeApiKey
     | OnboardUser
     | SetIndexPrice
+    | OpenCase
+    | UpdateCase
+    | CloseCase
+    | FileSar
+    | SubmitSar
+    | SetCasePolicy
 )
 
 
