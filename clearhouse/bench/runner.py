@@ -168,7 +168,7 @@ def _engine_pass(
     ops: list[Op],
     journal_dir: Path | None,
     timed: bool,
-    batch: int = 1_000,
+    batch: int = 4_096,  # venue.MAX_BATCH: the venue group-commits up to this many
     parallel_journal: bool = True,
 ) -> dict[str, Any]:
     """The full engine on the workload. With a journal dir, every batch is journaled durably
