@@ -10,9 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from clearhouse.audit.cli import audit_app
+
 app = typer.Typer(help="Clearhouse: a crypto derivatives exchange with compliance in the engine.")
 journal_app = typer.Typer(help="Inspect the durable command journal.")
 app.add_typer(journal_app, name="journal")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 DEFAULT_DATA_DIR = Path("var/clearhouse")
@@ -41,6 +44,12 @@ def serve(
     rate_limit_key: Annotated[
         float, typer.Option(help="Requests per second per API key (0 = no limit).")
     ] = 100.0,
+    local_addresses: Annotated[
+        str,
+        typer.Option(
+            help="Loopback/private clients (no country): allow, block, or '' = demo only."
+        ),
+    ] = "",
 ) -> None:
     """Start the venue: engine, durable journal and HTTP API on HOST:PORT."""
     import uvicorn
@@ -79,6 +88,7 @@ def serve(
         ip_burst=max(1, int(rate_limit_ip * 2)),
         key_rate_per_s=rate_limit_key,
         key_burst=max(1, int(rate_limit_key * 2)),
+        local_addresses=local_addresses,
     )
     application = create_app(venue, settings)
     console.print(f"API on http://{host}:{port}/api/v4 (OpenAPI: /api/v4/openapi.json)")

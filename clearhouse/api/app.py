@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from clearhouse.api import openapi, rest
+from clearhouse.api import geofence, openapi, rest
+from clearhouse.api.admin import cases as admin_cases
 from clearhouse.api.admin import routes as admin_routes
 from clearhouse.api.client_ip import ClientAddress
 from clearhouse.api.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ApiError, error_response
@@ -25,6 +26,7 @@ from clearhouse.api.sequencer import AsyncSequencer
 from clearhouse.api.sim_clock import SimClock
 from clearhouse.api.ws import websocket_routes
 from clearhouse.projections import Projections
+from clearhouse.surveillance.service import ComplianceMonitoring
 from clearhouse.venue import Venue
 
 RouteFactory = Callable[[Runtime], Sequence[BaseRoute]]
@@ -49,6 +51,11 @@ def create_app(
     projections = Projections()
     venue.replay_into(projections)
     venue.listeners.append(projections)
+    # AML and market surveillance, cases and the audit log: a listener rebuilt from the journal
+    monitoring = ComplianceMonitoring.start(
+        venue, settings.data_dir or venue.data_dir, settings.rules_dir
+    )
+    geofence.apply_local_policy(venue, settings)  # journaled, so the engine decides the same
     runtime = Runtime(
         venue=venue,
         sequencer=AsyncSequencer(venue),
@@ -59,8 +66,9 @@ def create_app(
         ip_limiter=RateLimiter(settings.ip_rate_per_s, settings.ip_burst),
         key_limiter=RateLimiter(settings.key_rate_per_s, settings.key_burst),
         clock=clock,
+        monitoring=monitoring,
     )
-    endpoints = rest.endpoints() + admin_routes.endpoints()
+    endpoints = rest.endpoints() + admin_routes.endpoints() + admin_cases.endpoints()
     document = msgspec.json.encode(openapi.document(endpoints))
 
     async def health(request: Request) -> JSONResponse:
@@ -81,10 +89,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.sequencer.start()
+        monitoring.start_case_task(runtime.sequencer.submit)
         try:
             yield
         finally:
+            await monitoring.stop()
             await runtime.sequencer.stop()
+            monitoring.close()
 
     routes: list[BaseRoute] = [
         Route("/health", health),

@@ -7,6 +7,8 @@ and returns. Adding a product's routes is a list of `Endpoint`s in one module (s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -38,16 +40,32 @@ class Call:
 
     async def submit(self, command: AnyCommand) -> list[Event]:
         """Sequence, journal and apply one command; a rejection becomes an `ApiError`."""
+        done = self.submit_nowait(command)
+        with contextlib.suppress(VenueFailed):  # `settled` words it
+            await done
+        return settled(done)
+
+    def submit_nowait(self, command: AnyCommand) -> asyncio.Future[list[Event]]:
+        """Queue one command; the future resolves once it is durable and applied, and `settled`
+        turns it into `submit`'s answer. Raises `ApiError` when the venue cannot take it."""
         try:
-            events = await self.runtime.sequencer.submit(command, self.facts)
+            return self.runtime.sequencer.submit_nowait(command, self.facts)
         except VenueBusy as exc:
             raise ApiError(TOO_BUSY, "the venue is busy, retry later") from exc
         except VenueFailed as exc:
             raise ApiError(SERVER_ERROR, "the venue is not accepting commands") from exc
-        if events and type(events[0]) is CommandRejected:
-            rejected = events[0]
-            raise ApiError(rejected.label, rejected.message)
-        return events
+
+
+def settled(done: asyncio.Future[list[Event]]) -> list[Event]:
+    """The events of a resolved `Call.submit_nowait`; a rejection becomes an `ApiError`."""
+    try:
+        events = done.result()
+    except VenueFailed as exc:
+        raise ApiError(SERVER_ERROR, "the venue is not accepting commands") from exc
+    if events and type(events[0]) is CommandRejected:
+        rejected = events[0]
+        raise ApiError(rejected.label, rejected.message)
+    return events
 
 
 Handler = Callable[[Call], Awaitable[Any]]

@@ -11,6 +11,7 @@ evidence are in the journal. Nothing is submitted before the request has passed 
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
@@ -21,9 +22,9 @@ from typing import Any, Final
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
-from clearhouse.api import signing
+from clearhouse.api import geofence, signing, step_up
 from clearhouse.api.client_ip import country_of
 from clearhouse.api.endpoint import Call, Endpoint
 from clearhouse.api.errors import (
@@ -43,6 +44,7 @@ from clearhouse.api.errors import (
     from_rejected,
 )
 from clearhouse.api.params import parse_body, parse_path, parse_query, parse_query_and_body
+from clearhouse.api.routing import EndpointDispatch, EndpointRoute
 from clearhouse.api.runtime import Runtime
 from clearhouse.api.sealing import SealError
 from clearhouse.core import api_keys
@@ -59,11 +61,14 @@ _TIMESTAMP = re.compile(r"^\d{1,12}(\.\d{1,9})?$")
 _encoder = msgspec.json.Encoder()
 
 
-def build_routes(runtime: Runtime, endpoints: list[Endpoint]) -> list[Route]:
-    return [
-        Route(e.path, _pipeline(runtime, e), methods=[e.method], name=f"{e.method} {e.path}")
+def build_routes(runtime: Runtime, endpoints: list[Endpoint]) -> list[BaseRoute]:
+    routes = [
+        EndpointRoute(
+            e.path, _pipeline(runtime, e), methods=[e.method], name=f"{e.method} {e.path}"
+        )
         for e in endpoints
     ]
+    return [EndpointDispatch(routes), *routes]
 
 
 def _pipeline(
@@ -97,22 +102,26 @@ async def _admit(
     settings = runtime.settings
     now = time.time()
     peer = request.client.host if request.client is not None else ""
-    ip = runtime.client_address.resolve(peer, request.headers.get("x-forwarded-for"))
+    header = _header_map(request)
+    ip = runtime.client_address.resolve(peer, header.get("x-forwarded-for"))
     verdict = runtime.ip_limiter.take(ip, now)
     headers.update(verdict.headers())
     if not verdict.allowed:
         raise ApiError(TOO_MANY_REQUESTS, "too many requests from this address")
-    raw_query = request.url.query
+    url_path, raw_query = _url_path_and_query(request)
     if len(raw_query) > settings.max_query_chars:
         raise ApiError(INVALID_PARAM_VALUE, f"query longer than {settings.max_query_chars}")
-    body = await _read_body(request, settings.max_body_bytes)
+    body = await _read_body(request, header, settings.max_body_bytes)
     country = country_of(ip)
+    geofence.admit(runtime, ip, country)  # 403 for a blocked or unknown country, every call
     account = 0
     key = ""
     actor = ""
     reason = ""
+    stepped_up = ""
     if endpoint.access == "signed":
-        key, account = _authenticate(runtime, request, raw_query, body, now)
+        key, account = _authenticate(runtime, request, header, url_path, raw_query, body, now)
+        stepped_up = step_up.verify(runtime, header.get("x-ch-totp"), account)
         verdict = runtime.key_limiter.take(key, now)
         headers.update(verdict.headers())
         if not verdict.allowed:
@@ -127,7 +136,7 @@ async def _admit(
         if endpoint.demo_only and not settings.demo:
             raise ApiError(FORBIDDEN, "available in demo mode only")
     if body and (endpoint.body is not None or endpoint.query_and_body):
-        _require_json(request)
+        _require_json(header)
     path_values = dict(request.path_params)
     if endpoint.query_and_body:
         query = parse_query_and_body(raw_query, body, endpoint.query)
@@ -136,7 +145,10 @@ async def _admit(
         query = parse_query(raw_query, endpoint.query)
         parsed_body = parse_body(body, endpoint.body)
     channel = ADMIN_CHANNEL if endpoint.access == "admin" else REST_CHANNEL
-    facts = Facts(channel=channel, ip=ip, country=country, api_key=key, actor=actor, reason=reason)
+    facts = Facts(
+        channel=channel, ip=ip, country=country, api_key=key, actor=actor, reason=reason,
+        step_up=stepped_up,
+    )  # fmt: skip
     return Call(
         runtime=runtime,
         request=request,
@@ -149,8 +161,43 @@ async def _admit(
     )
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+def _header_map(request: Request) -> dict[str, str]:
+    """The request's headers by (lower-case) name, decoded once; of a repeated header the first,
+    as Starlette's `Headers.get` answers."""
+    out: dict[str, str] = {}
+    for name, value in request.scope["headers"]:
+        key = name.decode("latin-1")
+        if key not in out:
+            out[key] = value.decode("latin-1")
+    return out
+
+
+def _url_path_and_query(request: Request) -> tuple[str, str]:
+    """`request.url.path` and `.query` (what clients sign), read straight from the scope when
+    rebuilding the URL cannot change them: nothing Starlette escapes (? # \\) or urlsplit drops
+    (control characters, trailing blanks), and a path that cannot be read as an authority."""
+    scope = request.scope
+    path: str = scope["path"]
+    query: str = scope["query_string"].decode()
+    if (
+        path.startswith("/")
+        and not path.startswith("//")
+        and path.isprintable()
+        and "?" not in path
+        and "#" not in path
+        and "\\" not in path
+        and not path.endswith(" ")
+        and query.isprintable()
+        and "#" not in query
+        and not query.endswith(" ")
+    ):
+        return path, query
+    url = request.url
+    return url.path, url.query
+
+
+async def _read_body(request: Request, header: dict[str, str], limit: int) -> bytes:
+    declared = header.get("content-length")
     if declared is not None:
         if not declared.isdigit():
             raise ApiError(INVALID_PARAM_VALUE, "Content-Length is not a number")
@@ -166,19 +213,20 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _require_json(request: Request) -> None:
-    content_type = request.headers.get("content-type", "application/json")
+def _require_json(header: dict[str, str]) -> None:
+    content_type = header.get("content-type", "application/json")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise ApiError(INVALID_CONTENT_TYPE, "request bodies are application/json")
 
 
 def _authenticate(
-    runtime: Runtime, request: Request, raw_query: str, body: bytes, now: float
-) -> tuple[str, int]:
+    runtime: Runtime, request: Request, header: dict[str, str], path: str, raw_query: str,
+    body: bytes, now: float,
+) -> tuple[str, int]:  # fmt: skip
     """Gate v4: KEY, Timestamp and SIGN headers; returns (key, account)."""
-    key = request.headers.get("KEY", "")
-    timestamp = request.headers.get("Timestamp", "")
-    signature = request.headers.get("SIGN", "")
+    key = header.get("key", "")
+    timestamp = header.get("timestamp", "")
+    signature = header.get("sign", "")
     if not key or not timestamp or not signature:
         raise ApiError(MISSING_REQUIRED_HEADER, "KEY, Timestamp and SIGN headers are required")
     window = runtime.settings.timestamp_window_s
@@ -187,13 +235,15 @@ def _authenticate(
     stored = runtime.venue.engine.state.api_keys.get(key)
     if stored is None or not stored.active:
         raise ApiError(INVALID_KEY, "Invalid key provided")
+    secrets = runtime.key_secrets
     try:
-        secret = runtime.master_key.unseal(stored.secret_sealed, key)
+        secrets.secret(stored)  # unsealed once, then cached
     except SealError as exc:
         log.error("API key %s cannot be unsealed with this venue's master key", key)
         raise ApiError(INVALID_KEY, "Invalid key provided") from exc
-    path = request.url.path
-    if not signing.verify(secret, signature, request.method, path, raw_query, body, timestamp):
+    mac = functools.partial(secrets.sign, stored)
+    method = request.scope["method"]
+    if not signing.verify_mac(mac, signature, method, path, raw_query, body, timestamp):
         raise ApiError(INVALID_SIGNATURE, "Signature mismatch")
     return key, stored.account
 

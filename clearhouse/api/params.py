@@ -21,6 +21,7 @@ from clearhouse.api.errors import (
 )
 
 MAX_QUERY_PARAMS: Final = 32
+MAX_CACHED_DECODERS: Final = 1_024  # body shapes are the endpoints' declared types: a few dozen
 _MISSING = re.compile(r"Object missing required field `([^`]+)`(?: - at `\$(.*)`)?")
 
 
@@ -90,6 +91,20 @@ def parse_path(values: dict[str, Any], shape: Any) -> Any:
         raise _validation_error(exc, "path parameter") from exc
 
 
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(shape: Any) -> msgspec.json.Decoder[Any]:
+    """A decoder per body shape, built once: msgspec caches what it learns about a Struct type,
+    but not about a union or a list, which it would otherwise work out again for every body."""
+    decoder = _decoders.get(shape)
+    if decoder is None:
+        if len(_decoders) >= MAX_CACHED_DECODERS:
+            _decoders.clear()
+        decoder = _decoders[shape] = msgspec.json.Decoder(shape)
+    return decoder
+
+
 def parse_body(body: bytes, shape: Any) -> Any:
     if shape is None:
         if body.strip():
@@ -100,7 +115,7 @@ def parse_body(body: bytes, shape: Any) -> Any:
             raise ApiError(INVALID_REQUEST_BODY, "a JSON request body is required")
         body = b"{}"  # an object whose fields all have defaults may be left out
     try:
-        return msgspec.json.decode(body, type=shape)
+        return _decoder(shape).decode(body)
     except msgspec.ValidationError as exc:
         raise _validation_error(exc, "request body") from exc
     except msgspec.DecodeError as exc:

@@ -22,6 +22,7 @@ from clearhouse.core.commands import (
     CancelAllOrders,
     CancelOrder,
     CreditDeposit,
+    DecideKyc,
     OpenAccount,
     PlaceOrder,
     RegisterParty,
@@ -38,6 +39,10 @@ MID_TICKS: Final = 6_000_000
 def setup_commands() -> list[AnyCommand]:
     commands: list[AnyCommand] = [
         RegisterParty("person", f"load trader {i}", "DE", external_ref=f"load-{i}")
+        for i in range(ACCOUNTS)
+    ]
+    commands += [  # verified: tier 0 may not trade or withdraw
+        DecideKyc(i + 1, 1, "load", (f"check-{i}",), "DE", f"load-doc-{i}", "load")
         for i in range(ACCOUNTS)
     ]
     commands += [OpenAccount(i + 1) for i in range(ACCOUNTS)]

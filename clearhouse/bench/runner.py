@@ -114,10 +114,14 @@ def _liquibook_runner() -> Callable[[Op], None]:
 # --- full engine -------------------------------------------------------------------------
 def _setup_commands() -> list[Any]:
     from clearhouse.config.genesis import default_listing
-    from clearhouse.core.commands import CreditDeposit, OpenAccount, RegisterParty
+    from clearhouse.core.commands import CreditDeposit, DecideKyc, OpenAccount, RegisterParty
 
     commands: list[Any] = list(default_listing())
     commands += [RegisterParty("person", f"bench trader {i}", "DE") for i in range(ACCOUNTS)]
+    commands += [  # verified: tier 0 may not trade
+        DecideKyc(i + 1, 1, "bench", (f"check-{i}",), "DE", f"doc-{i}", "bench")
+        for i in range(ACCOUNTS)
+    ]
     commands += [OpenAccount(i + 1) for i in range(ACCOUNTS)]
     for account in _accounts():
         commands.append(CreditDeposit(account, "USDT", 10**19, f"bench-usdt-{account}"))

@@ -13,6 +13,10 @@ PARTY_KINDS: Final = (PERSON, BUSINESS)
 
 ACTIVE: Final = "active"
 FROZEN: Final = "frozen"  # no trading, no withdrawals; set by compliance decisions
+# Party statuses besides ACTIVE (core/compliance/kyc.py): a party held for a compliance review
+# or blocked may neither trade nor withdraw; a business any of whose owners is blocked is blocked.
+REVIEW: Final = "review"
+BLOCKED: Final = "blocked"
 
 MAX_SUB_ACCOUNTS: Final = 200
 MAX_NAME_CHARS: Final = 200

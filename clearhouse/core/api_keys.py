@@ -12,6 +12,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Final
 
 from clearhouse.core.commands import (
+    PERPETUAL_ACCOUNT_COMMANDS,
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
@@ -24,6 +25,7 @@ from clearhouse.core.commands import (
     RequestWithdrawal,
     RevokeApiKey,
     TransferBetweenAccounts,
+    TransferWallet,
 )
 from clearhouse.core.context import Context
 from clearhouse.core.errors import FORBIDDEN, INVALID_PARAM_VALUE, NO_CHANGE, Rejected
@@ -54,6 +56,9 @@ REQUIRED_PERMISSION: dict[type[Command], str] = {
     RequestWithdrawal: WALLET,
     TransferBetweenAccounts: WALLET,
 }
+# Perpetual futures: an account's futures commands need "futures"; moving money needs "wallet".
+REQUIRED_PERMISSION.update({command: FUTURES for command in PERPETUAL_ACCOUNT_COMMANDS})
+REQUIRED_PERMISSION[TransferWallet] = WALLET
 
 
 class ApiKey:

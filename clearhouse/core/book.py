@@ -14,6 +14,7 @@ O(1) wherever the order sits in the queue.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Set
 from typing import Final
 
 from clearhouse.core.ledger import Hold
@@ -220,13 +221,22 @@ class BookSide:
 class MatchResult:
     """What one taker did to the book. Reused per command; read it before the next match."""
 
-    __slots__ = ("makers", "prices", "lots", "stp_cancelled", "taker_stopped_by_stp", "budget_left")
+    __slots__ = (
+        "makers",
+        "prices",
+        "lots",
+        "stp_cancelled",
+        "ineligible_cancelled",
+        "taker_stopped_by_stp",
+        "budget_left",
+    )
 
     def __init__(self) -> None:
         self.makers: list[Order] = []
         self.prices: list[int] = []
         self.lots: list[int] = []
         self.stp_cancelled: list[Order] = []
+        self.ineligible_cancelled: list[Order] = []  # makers whose account may not trade now
         self.taker_stopped_by_stp = False
         self.budget_left = 0
 
@@ -278,8 +288,11 @@ class OrderBook:
         self.update_id += 1
 
     # --- matching --------------------------------------------------------------------------------
-    def fillable_lots(self, taker: Order, limit_key: int, want_lots: int) -> int:
-        """Lots a FOK taker could fill without changing anything; -1 if STP would stop it first."""
+    def fillable_lots(
+        self, taker: Order, limit_key: int, want_lots: int, eligible: Set[int] | None = None
+    ) -> int:
+        """Lots a FOK taker could fill without changing anything; -1 if STP would stop it first.
+        Makers outside `eligible` (when given) count for nothing: matching would cancel them."""
         side = self.asks if taker.side == BUY else self.bids
         total = 0
         owner = taker.owner
@@ -291,6 +304,9 @@ class OrderBook:
             maker = side.levels[key].head
             hidden = 0  # iceberg lots behind their slices: they requeue behind any self order
             while maker is not None and total < want_lots:
+                if eligible is not None and maker.account not in eligible:
+                    maker = maker.next  # matching would cancel it: it offers nothing
+                    continue
                 if maker.owner == owner or (group and maker.stp_group == group):
                     if stops:
                         return -1
@@ -309,9 +325,13 @@ class OrderBook:
         quote_budget: int,
         quote_per_tick_lot: int,
         out: MatchResult,
+        eligible: Set[int] | None = None,
     ) -> int:
         """Take liquidity for `taker` up to `max_lots` (or, if `quote_budget` > 0, up to that many
-        quote units: a market buy). Fills are appended to `out`; returns lots filled."""
+        quote units: a market buy). Fills are appended to `out`; returns lots filled.
+
+        Pre-trade eligibility: a maker whose account is not in `eligible` (when given) never
+        fills; it is taken off the book and reported in `out.ineligible_cancelled`."""
         side = self.asks if taker.side == BUY else self.bids
         keys = side.keys
         levels = side.levels
@@ -342,6 +362,11 @@ class OrderBook:
                 maker = level.head
                 if maker is None:
                     break
+                if eligible is not None and maker.account not in eligible:
+                    level.unlink(maker)
+                    del orders[maker.order_id]
+                    out.ineligible_cancelled.append(maker)
+                    continue
                 if maker.owner == owner or (group and maker.stp_group == group):
                     act = taker.stp_act
                     if act != STP_CN:
@@ -383,7 +408,7 @@ class OrderBook:
         out.taker_stopped_by_stp = stopped
         out.budget_left = budget
         filled = max_lots - remaining
-        if filled or out.stp_cancelled:
+        if filled or out.stp_cancelled or out.ineligible_cancelled:
             self.update_id += 1
         if filled:
             self.last_price_ticks = prices[-1]

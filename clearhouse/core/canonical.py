@@ -13,11 +13,14 @@ from typing import Any, Final
 
 import msgspec
 
+from clearhouse.core import cases
 from clearhouse.core.accounts import Account, Party
 from clearhouse.core.api_keys import ApiKey
 from clearhouse.core.book import Order
 from clearhouse.core.commands import PlaceOrder
+from clearhouse.core.compliance import identity_state, sanctions_state, travel_rule
 from clearhouse.core.ledger import Hold
+from clearhouse.core.products import perpetual_canonical
 from clearhouse.core.products.spot_market import SpotMarketState
 from clearhouse.core.state import State
 from clearhouse.core.triggers import Trigger
@@ -142,6 +145,11 @@ def dump(state: State) -> dict[str, Any]:
             for k in (state.api_keys[key] for key in sorted(state.api_keys))
         ],
         "index_prices": sorted([k, v] for k, v in state.index_prices.items()),
+        "identity": identity_state.dump(state.identity),
+        "sanctions": sanctions_state.dump(state.sanctions),
+        "travel_rule": travel_rule.dump(state),
+        "cases": cases.dump(state.cases),
+        "perps": perpetual_canonical.dump(state.perps),
         "counters": [
             state.next_party_id,
             state.next_account_id,
@@ -258,6 +266,11 @@ def load(payload: bytes) -> State:
         api_key.active = active
         state.api_keys[key] = api_key
     state.index_prices = {k: v for k, v in raw["index_prices"]}
+    state.identity = identity_state.load(raw.get("identity"), state)
+    state.sanctions = sanctions_state.load(raw.get("sanctions"))
+    travel_rule.load(state, raw.get("travel_rule"))
+    state.cases = cases.load(raw.get("cases"))
+    perpetual_canonical.load(state, raw.get("perps"))
     state.trigger_expiries = [tuple(e) for e in raw["trigger_expiries"]]  # type: ignore[misc]
     heapq.heapify(state.trigger_expiries)
     (

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import msgspec
 
+from clearhouse.core.compliance.sanctions_payload import ListEntry, ListWallet
+from clearhouse.core.compliance.travel_rule_ivms import IdentityPayload
+from clearhouse.core.products.perpetual_contract import PerpContract
+
 
 class Facts(msgspec.Struct, frozen=True, array_like=True, omit_defaults=True):
     """What the gateway observed about a request. The policy gate decides on these."""
@@ -20,6 +24,7 @@ class Facts(msgspec.Struct, frozen=True, array_like=True, omit_defaults=True):
     actor: str = ""  # admin or operator who issued the command
     reason: str = ""
     device: str = ""
+    step_up: str = ""  # a second factor the gateway verified for this request ("totp")
 
 
 class Command(msgspec.Struct, frozen=True, tag=True, array_like=True):
@@ -101,6 +106,7 @@ class RequestWithdrawal(Command, frozen=True, tag=True, array_like=True):
     client_id: str  # idempotence key per account
     address: str
     chain: str = ""
+    travel_rule: IdentityPayload | None = None  # IVMS101 data, needed at or above the threshold
 
 
 class ApproveWithdrawal(Command, frozen=True, tag=True, array_like=True):
@@ -223,12 +229,252 @@ class SetIndexPrice(Command, frozen=True, tag=True, array_like=True):
 
 
 # --- perpetual futures (add below) ----------------------------------------------------------
+class ListContract(Command, frozen=True, tag=True, array_like=True):
+    """List a perpetual contract with every parameter (core/products/perpetual_contract.py)."""
+
+    spec: PerpContract
+
+
+class TransferWallet(Command, frozen=True, tag=True, array_like=True):
+    """Move settle-asset funds between an account's spot and futures wallets."""
+
+    account: int
+    asset: str
+    amount_units: int
+    from_wallet: str  # "spot" | "futures"
+    to_wallet: str
+
+
+class SetPositionMode(Command, frozen=True, tag=True, array_like=True):
+    """Gate dual_mode: hedge (dual) mode keeps a long and a short per contract."""
+
+    account: int
+    dual: bool
+
+
+class SetLeverage(Command, frozen=True, tag=True, array_like=True):
+    """Isolated margin at `leverage`, or cross margin with leverage 0 (Gate's convention)."""
+
+    account: int
+    contract: str
+    leverage: int
+    cross_leverage_limit: int = 0  # cross only: 0 = the risk tier's maximum
+
+
+class UpdatePositionMargin(Command, frozen=True, tag=True, array_like=True):
+    """Add (> 0) or remove (< 0) isolated margin of a position."""
+
+    account: int
+    contract: str
+    change_units: int
+    mode: str = "single"  # single | dual_long | dual_short
+
+
+class PlaceContractOrder(Command, frozen=True, tag=True, array_like=True):
+    account: int
+    contract: str
+    size: int  # signed contracts, positive = buy; 0 for a close order
+    price_ticks: int  # 0 = market order (ioc or fok, bounded by the price band)
+    tif: int = 0  # GTC, IOC, FOK, POC
+    reduce_only: bool = False
+    close: bool = False  # one-way mode: close the whole position (size 0)
+    auto_size: str = ""  # hedge mode close: "close_long" | "close_short" (size 0)
+    display_size: int = 0  # iceberg: contracts shown; 0 = fully visible
+    stp_act: int = 0  # CN, CO, CB
+    text: str = ""
+
+
+class CancelContractOrder(Command, frozen=True, tag=True, array_like=True):
+    account: int
+    contract: str
+    order_id: int
+
+
+class CancelAllContractOrders(Command, frozen=True, tag=True, array_like=True):
+    account: int
+    contract: str
+    side: int = -1  # -1 both sides
+
+
+class PlaceContractTrigger(Command, frozen=True, tag=True, array_like=True):
+    """Gate futures price order: when the last (0), mark (1) or index (2) price crosses the
+    trigger by `rule` (0: >=, 1: <=), place `order`. A close order makes it a position TP/SL;
+    `trail_ppm` > 0 makes it a trailing stop."""
+
+    account: int
+    contract: str
+    price_type: int
+    rule: int
+    trigger_price_ticks: int
+    expires_at_ns: int  # 0 = never
+    order: PlaceContractOrder
+    trail_ppm: int = 0
+
+
+class CancelContractTrigger(Command, frozen=True, tag=True, array_like=True):
+    account: int
+    contract: str
+    trigger_id: int
+
+
+class ObserveIndexSources(Command, frozen=True, tag=True, array_like=True):
+    """Source prices for a contract's index: (source name, price in the contract's ticks,
+    weight). The engine excludes outliers, sets the index, samples the premium, moves the mark
+    and runs the liquidation engine."""
+
+    contract: str
+    sources: tuple[tuple[str, int, int], ...]
+
+
+class FundInsurance(Command, frozen=True, tag=True, array_like=True):
+    """The venue seeds or tops up the insurance fund."""
+
+    asset: str
+    amount_units: int
+
+
+# Commands an account issues about its own futures: the gate's account rules apply to them.
+PERPETUAL_ACCOUNT_COMMANDS: tuple[type[Command], ...] = (
+    TransferWallet,
+    SetPositionMode,
+    SetLeverage,
+    UpdatePositionMargin,
+    PlaceContractOrder,
+    CancelContractOrder,
+    CancelAllContractOrders,
+    PlaceContractTrigger,
+    CancelContractTrigger,
+)
+PERPETUAL_COMMANDS: tuple[type[Command], ...] = PERPETUAL_ACCOUNT_COMMANDS + (
+    ListContract,
+    ObserveIndexSources,
+    FundInsurance,
+)
+
 
 
 # --- compliance: identities, KYC, jurisdictions (add below) ----------------------------------
+class DecideKyc(Command, frozen=True, tag=True, array_like=True):
+    """Record an external verification result: the tier it earns, who verified and on what
+    evidence. The verified country is write-once; a later change is a four-eyes correction."""
+
+    party: int
+    tier: int  # 0 = unverified (no trading, no withdrawal), 1..3 verified
+    provider: str  # the verification service, e.g. "onfido"
+    evidence_refs: tuple[str, ...]  # the provider's check ids, document scans, ...
+    verified_country: str  # ISO 3166-1 alpha-2 (or a 3166-2 subdivision such as UA-43)
+    document_hash: str  # hash of the identity (or registry) document the check used
+    decided_by: str  # the compliance officer or system that accepted the result
+    devices: tuple[str, ...] = ()  # device fingerprints seen during onboarding
+
+
+class DeclareBusinessStructure(Command, frozen=True, tag=True, array_like=True):
+    """A business party's owners (each at least 25 %) and controllers, all person parties."""
+
+    business: int
+    owners: tuple[tuple[int, int], ...]  # (person party, share in basis points)
+    controllers: tuple[int, ...]
+
+
+class SetPartyStatus(Command, frozen=True, tag=True, array_like=True):
+    party: int
+    status: str  # active, review, blocked
+
+
+class SetAccountStatus(Command, frozen=True, tag=True, array_like=True):
+    account: int
+    status: str  # active, frozen
+
+
+class ProposeCountryCorrection(Command, frozen=True, tag=True, array_like=True):
+    """First pair of eyes: propose a new verified country (the old record is kept)."""
+
+    party: int
+    country: str
+    evidence_ref: str
+
+
+class ApproveCountryCorrection(Command, frozen=True, tag=True, array_like=True):
+    """Second pair of eyes: a different actor approves a pending correction."""
+
+    correction_id: int
+
+
+class RejectCountryCorrection(Command, frozen=True, tag=True, array_like=True):
+    correction_id: int
+
+
+class SetJurisdictionList(Command, frozen=True, tag=True, array_like=True):
+    list_name: str  # "blocked" or "restricted"
+    codes: tuple[str, ...]  # ISO 3166-1 alpha-2 or 3166-2 subdivision codes
+
+
+class SetLocalAddressPolicy(Command, frozen=True, tag=True, array_like=True):
+    """Whether loopback and private client addresses (no country) are let through."""
+
+    allowed: bool
+
+
+class SetKycLimits(Command, frozen=True, tag=True, array_like=True):
+    """Withdrawal allowance of a verified tier per person per rolling 24 h, per asset.
+    Replaces the tier's table; an asset not in it has no allowance."""
+
+    tier: int
+    withdrawal_limits: tuple[tuple[str, int], ...]  # (asset, units)
+
+
+class LoadNetworkRiskList(Command, frozen=True, tag=True, array_like=True):
+    """Replace the VPN, Tor or hosting address list and what a match requires."""
+
+    kind: str  # vpn, tor, hosting
+    action: str  # step_up, deny
+    cidrs: tuple[str, ...]
+    source: str  # where the list came from (file name, feed, date)
+
+
+class EnrolStepUp(Command, frozen=True, tag=True, array_like=True):
+    """A party's second factor (a TOTP secret, sealed by the gateway's master key)."""
+
+    party: int
+    secret_sealed: bytes
+
 
 
 # --- compliance: sanctions screening and travel rule (add below) ------------------------------
+class LoadSanctionsList(Command, frozen=True, tag=True, array_like=True):
+    """Load a version of one source's sanctions list, replacing that source's previous version;
+    if it has names, rescreen every party (removals lift hits as additions impose them). The
+    entries travel in the command, so a replay needs nothing but the journal."""
+
+    source: str  # "OFAC-SDN", "UN", "OFAC-DCA", ...: one loaded version per source
+    version: str  # content hash of what was loaded (SHA-256 of the source files)
+    entries: tuple[ListEntry, ...] = ()  # named entries with their aliases and wallets
+    addresses: tuple[ListWallet, ...] = ()  # bare listed addresses (lists without entities)
+    published: str = ""  # the publication date the source states, ISO 8601
+
+
+class ResolveScreeningReview(Command, frozen=True, tag=True, array_like=True):
+    """A reviewer's decision on a party's open name hits: "clear" (not them) or "block"
+    (confirmed). Needs an actor (Facts.actor) and a reason."""
+
+    party: int
+    outcome: str  # "clear" | "block"
+    reason: str
+
+
+class ReleaseFrozenDeposit(Command, frozen=True, tag=True, array_like=True):
+    """Release funds frozen on a deposit from a listed address (e.g. under a licence).
+    Needs an actor (Facts.actor) and a reason."""
+
+    deposit_id: int
+    reason: str
+
+
+class ConfigureTravelRule(Command, frozen=True, tag=True, array_like=True):
+    """Withdrawals valued at or above this many US cents need IVMS101 originator and beneficiary
+    data (FATF R.16). 0 = from the first cent, as the EU applies it."""
+
+    threshold_usd_cents: int
 
 
 # --- compliance: AML, surveillance, cases, audit (add below) ----------------------------------
@@ -310,12 +556,29 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     RevokeApiKey,
     OnboardUser,
     SetIndexPrice,
+    DecideKyc,
+    DeclareBusinessStructure,
+    SetPartyStatus,
+    SetAccountStatus,
+    ProposeCountryCorrection,
+    ApproveCountryCorrection,
+    RejectCountryCorrection,
+    SetJurisdictionList,
+    SetLocalAddressPolicy,
+    SetKycLimits,
+    LoadNetworkRiskList,
+    EnrolStepUp,
     OpenCase,
     UpdateCase,
     CloseCase,
     FileSar,
     SubmitSar,
     SetCasePolicy,
+    LoadSanctionsList,
+    ResolveScreeningReview,
+    ReleaseFrozenDeposit,
+    ConfigureTravelRule,
+    *PERPETUAL_COMMANDS,
 )
 
 AnyCommand = (
@@ -343,12 +606,40 @@ AnyCommand = (
     | RevokeApiKey
     | OnboardUser
     | SetIndexPrice
+    | DecideKyc
+    | DeclareBusinessStructure
+    | SetPartyStatus
+    | SetAccountStatus
+    | ProposeCountryCorrection
+    | ApproveCountryCorrection
+    | RejectCountryCorrection
+    | SetJurisdictionList
+    | SetLocalAddressPolicy
+    | SetKycLimits
+    | LoadNetworkRiskList
+    | EnrolStepUp
     | OpenCase
     | UpdateCase
     | CloseCase
     | FileSar
     | SubmitSar
     | SetCasePolicy
+    | LoadSanctionsList
+    | ResolveScreeningReview
+    | ReleaseFrozenDeposit
+    | ConfigureTravelRule
+    | ListContract
+    | TransferWallet
+    | SetPositionMode
+    | SetLeverage
+    | UpdatePositionMargin
+    | PlaceContractOrder
+    | CancelContractOrder
+    | CancelAllContractOrders
+    | PlaceContractTrigger
+    | CancelContractTrigger
+    | ObserveIndexSources
+    | FundInsurance
 )
 
 

@@ -37,3 +37,17 @@ ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
 TRADE_RESTRICTED = "TRADE_RESTRICTED"
 NO_CHANGE = "NO_CHANGE"
 INVALID_ARGUMENT = "INVALID_ARGUMENT"
+
+# Compliance: sanctions screening and the Travel Rule (no Gate equivalent; clear names instead).
+SANCTIONS_BLOCKED = "SANCTIONS_BLOCKED"  # a party behind the account is blocked by screening
+SANCTIONS_REVIEW = "SANCTIONS_REVIEW"  # a party behind the account awaits a screening review
+ADDRESS_SANCTIONED = "ADDRESS_SANCTIONED"  # the destination address is on a sanctions list
+TRAVEL_RULE_REQUIRED = "TRAVEL_RULE_REQUIRED"  # originator/beneficiary data missing
+TRAVEL_RULE_INVALID = "TRAVEL_RULE_INVALID"  # the data breaks an IVMS101 / FATF R.16 rule
+
+# Compliance: identities, KYC and jurisdictions (Gate's label where it has one).
+KYC_REQUIRED = "KYC_REQUIRED"  # unverified (tier 0): no trading, no withdrawal
+JURISDICTION_BLOCKED = "JURISDICTION_BLOCKED"  # the verified country is on the blocked list
+JURISDICTION_RESTRICTED = "JURISDICTION_RESTRICTED"  # KYC or IP country restricted: no trading
+STEP_UP_REQUIRED = "STEP_UP_REQUIRED"  # a sensitive action needs a verified second factor
+WITHDRAWAL_OVER_LIMIT = "WITHDRAWAL_OVER_LIMIT"  # Gate's label: the 24 h allowance is used up

@@ -20,6 +20,7 @@ from clearhouse.core.commands import (
     SetFeeTier,
     SetStpGroup,
 )
+from clearhouse.core.compliance import kyc, sanctions_engine
 from clearhouse.core.context import Context
 from clearhouse.core.errors import (
     INVALID_PARAM_VALUE,
@@ -66,6 +67,8 @@ def _new_party(
     if external_ref:
         state.party_refs[external_ref] = party_id
     ctx.events.append(PartyRegistered(party_id, kind, name))
+    sanctions_engine.screen_new_party(state, party, ctx)
+    kyc.party_registered(state, party, ctx)  # a blocked identity coming back is held
     return party
 
 
@@ -94,6 +97,7 @@ def _new_account(
     if parent is not None:
         parent.sub_accounts.append(account_id)
     ctx.events.append(AccountOpened(account_id, owner, parent_id, beneficial_owner))
+    kyc.account_opened(state, account, ctx)  # eligible to trade only if its parties are
     return account
 
 
@@ -136,6 +140,8 @@ def onboard_user(state: State, cmd: OnboardUser, ctx: Context) -> None:
         raise Rejected(INVALID_PARAM_VALUE, "email is not an address")
     if not 0 <= cmd.kyc_tier <= MAX_KYC_TIER:
         raise Rejected(INVALID_PARAM_VALUE, f"kyc_tier must be 0..{MAX_KYC_TIER}")
+    if cmd.kyc_tier and not cmd.country:
+        raise Rejected(INVALID_PARAM_VALUE, "a verified kyc_tier needs the verified country")
     validate_key_spec(cmd.key, cmd.permissions, cmd.ip_allowlist)
     if cmd.key in state.api_keys:
         raise Rejected(NO_CHANGE, "key already exists")
@@ -152,7 +158,7 @@ def onboard_user(state: State, cmd: OnboardUser, ctx: Context) -> None:
     # --- nothing above this line writes ---
     party = _new_party(state, cmd.kind, cmd.name, cmd.country, "", ctx)
     party.email = cmd.email
-    party.kyc_tier = cmd.kyc_tier
+    kyc.record_onboarding(state, party, cmd.kyc_tier, cmd.country, ctx)
     if parent is None:
         account = _new_account(state, party.party_id, None, party.party_id, "", ctx)
     else:

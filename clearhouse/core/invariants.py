@@ -6,7 +6,9 @@ is recomputed from scratch."""
 from __future__ import annotations
 
 from clearhouse.core.book import BUY
-from clearhouse.core.ledger import HOLD, ledger_key
+from clearhouse.core.compliance.sanctions_engine import frozen_totals
+from clearhouse.core.ledger import FROZEN, HOLD, ledger_key
+from clearhouse.core.products import perpetual_invariants
 from clearhouse.core.state import State
 from clearhouse.core.wallet import PENDING
 
@@ -27,6 +29,8 @@ def open_reservations(state: State) -> dict[int, int]:
                 f"order {order.order_id} holds {order.remaining_units}, needs {need}"
             )
             expected[key] = expected.get(key, 0) + need
+    for key, held in perpetual_invariants.open_reservations(state).items():
+        expected[key] = expected.get(key, 0) + held
     for withdrawal in state.withdrawals.values():
         if withdrawal.status == PENDING:
             key = withdrawal.hold.hold_key
@@ -57,8 +61,23 @@ def assert_books_sound(state: State) -> None:
             assert state.markets[order.market].book.orders.get(order.order_id) is order
 
 
+def assert_frozen_matches_records(state: State) -> None:
+    """FROZEN buckets hold exactly the deposits frozen by sanctions screening, nothing else."""
+    actual = {
+        key: units for key, units in state.ledger.balances.items() if key & 3 == FROZEN and units
+    }
+    expected = {
+        ledger_key(account, state.asset_index[asset], FROZEN): units
+        for (account, asset), units in frozen_totals(state.sanctions).items()
+        if units
+    }
+    assert actual == expected, f"frozen {actual} != frozen deposits {expected}"
+
+
 def assert_all(state: State) -> None:
     state.ledger.assert_balanced()
     state.ledger.assert_no_negative_user_balance()
     assert_books_sound(state)
     assert_holds_match_reservations(state)
+    perpetual_invariants.assert_positions_sound(state)
+    assert_frozen_matches_records(state)

@@ -19,13 +19,25 @@ from clearhouse.core.errors import BALANCE_NOT_ENOUGH, Rejected
 
 AVAILABLE: Final = 0
 HOLD: Final = 1
-BUCKETS: Final = 2
+# Funds a compliance decision froze (a deposit from a sanctioned address): the owner's, but
+# neither available nor reserved; only a compliance command moves them back to AVAILABLE.
+FROZEN: Final = 2
+# Deposits credited to an account whose owner is not KYC-verified: the owner's, not tradable;
+# moved to AVAILABLE when the verification passes (core/compliance/kyc.py).
+KYC_HELD: Final = 3
+BUCKETS: Final = 4
 
 # System accounts. User account ids start at FIRST_USER_ACCOUNT (Gate uids look like this).
 EXTERNAL: Final = 1  # the world outside the venue: deposits come from it, withdrawals go to it
 FEES: Final = 2  # trading fees collected
 DUST: Final = 3  # rounding remainders, always in the venue's favour
 INSURANCE: Final = 4  # insurance fund (perpetuals)
+# Perpetuals: pays realised profit, takes realised loss; its balance is minus the sum of the
+# open positions' entry values (core/products/perpetual_state.py)
+PERP_SETTLEMENT: Final = 5
+FUNDING_POOL: Final = 6  # funding passes through here: payers in, receivers out, rest to DUST
+# Isolated position margin of every user; each position records its share (like holds on orders)
+PERP_ISOLATED_MARGIN: Final = 7
 FIRST_USER_ACCOUNT: Final = 10_000_001
 
 _ASSET_BITS: Final = 16

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 from clearhouse.core.accounts import ACTIVE
 from clearhouse.core.api_keys import require_key_permission
 from clearhouse.core.commands import (
+    PERPETUAL_ACCOUNT_COMMANDS,
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
@@ -27,6 +28,7 @@ from clearhouse.core.commands import (
     RequestWithdrawal,
     TransferBetweenAccounts,
 )
+from clearhouse.core.compliance import identity_rules, sanctions_gate
 from clearhouse.core.errors import ACCOUNT_LOCKED, USER_NOT_FOUND, Rejected
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ ACCOUNT_COMMANDS: Final[tuple[type[Command], ...]] = (
     CancelTriggerOrder,
     RequestWithdrawal,
     TransferBetweenAccounts,
+    *PERPETUAL_ACCOUNT_COMMANDS,
 )
 
 
@@ -69,6 +72,8 @@ class PolicyGate:
         for command_type in ACCOUNT_COMMANDS:
             self.add_rule(command_type, require_active_account)
         self.add_global_rule(require_key_permission)
+        sanctions_gate.install(self)
+        identity_rules.install(self)
         self.checks = 0  # how many commands passed through the gate (observability and tests)
 
     def add_rule(self, command_type: type[Command], rule: Rule) -> None:

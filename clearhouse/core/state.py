@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from clearhouse.core.accounts import Account, Party
 from clearhouse.core.api_keys import ApiKey
+from clearhouse.core.cases import CaseBook
+from clearhouse.core.compliance.identity_state import IdentityRegistry
+from clearhouse.core.compliance.sanctions_state import SanctionsState
+from clearhouse.core.compliance.travel_rule import DEFAULT_THRESHOLD_USD_CENTS
 from clearhouse.core.errors import (
     INVALID_CURRENCY,
     INVALID_CURRENCY_PAIR,
@@ -11,6 +15,7 @@ from clearhouse.core.errors import (
     Rejected,
 )
 from clearhouse.core.ledger import FIRST_USER_ACCOUNT, Ledger
+from clearhouse.core.products.perpetual_state import PerpState
 from clearhouse.core.products.spot_market import SpotMarketState
 from clearhouse.core.triggers import Trigger
 from clearhouse.core.units import Asset
@@ -43,6 +48,11 @@ class State:
         self.api_keys: dict[str, ApiKey] = {}
         self.index_prices: dict[str, int] = {}  # market -> ticks
         self.trigger_expiries: list[tuple[int, int]] = []  # heap of (expires_at_ns, trigger id)
+        self.identity = IdentityRegistry()  # KYC, jurisdictions, limits (compliance/)
+        self.sanctions = SanctionsState()  # lists, hits, frozen deposits (compliance/)
+        self.travel_rule_threshold_usd_cents = DEFAULT_THRESHOLD_USD_CENTS
+        self.cases = CaseBook()  # compliance cases (core/cases.py)
+        self.perps = PerpState()  # perpetual futures (core/products/perpetual_state.py)
 
     # --- lookups that reject ---------------------------------------------------------------------
     def require_account(self, account_id: int) -> Account:

@@ -12,6 +12,7 @@ from clearhouse.core.commands import (
     RequestWithdrawal,
     TransferBetweenAccounts,
 )
+from clearhouse.core.compliance import sanctions_engine, travel_rule
 from clearhouse.core.context import Context
 from clearhouse.core.errors import (
     FORBIDDEN,
@@ -54,6 +55,7 @@ class Withdrawal:
         "txid",
         "hold",
         "time_ns",
+        "travel_rule",
     )
 
     def __init__(
@@ -79,6 +81,7 @@ class Withdrawal:
         self.txid = ""
         self.hold = hold
         self.time_ns = time_ns
+        self.travel_rule: travel_rule.TravelRuleRecord | None = None  # FATF R.16
 
 
 def _check_amount(units: int) -> None:
@@ -100,12 +103,15 @@ def credit_deposit(state: State, cmd: CreditDeposit, ctx: Context) -> None:
     state.require_account(cmd.account)
     asset = state.require_asset(cmd.asset)
     _check_amount(cmd.amount_units)
+    listed = sanctions_engine.screen_deposit(state, cmd)
     # --- nothing above this line writes ---
     deposit_id = state.next_deposit_id
     state.next_deposit_id += 1
     state.deposit_txids[cmd.txid] = deposit_id
     state.ledger.move(EXTERNAL, cmd.account, asset, cmd.amount_units)
     ctx.events.append(Deposited(deposit_id, cmd.account, cmd.asset, cmd.amount_units, cmd.txid))
+    if listed is not None:
+        sanctions_engine.freeze_deposit(state, deposit_id, cmd, listed, ctx)
 
 
 def request_withdrawal(state: State, cmd: RequestWithdrawal, ctx: Context) -> None:
@@ -119,11 +125,12 @@ def request_withdrawal(state: State, cmd: RequestWithdrawal, ctx: Context) -> No
     _check_amount(cmd.amount_units)
     _check_ref("address", cmd.address)
     state.ledger.require_available(cmd.account, asset, cmd.amount_units)
+    travel = travel_rule.check_withdrawal(state, cmd)
     # --- nothing above this line writes ---
     hold = state.ledger.reserve(cmd.account, asset, cmd.amount_units)
     withdrawal_id = state.next_withdrawal_id
     state.next_withdrawal_id += 1
-    state.withdrawals[withdrawal_id] = Withdrawal(
+    withdrawal = state.withdrawals[withdrawal_id] = Withdrawal(
         withdrawal_id,
         cmd.account,
         cmd.asset,
@@ -140,6 +147,7 @@ def request_withdrawal(state: State, cmd: RequestWithdrawal, ctx: Context) -> No
             withdrawal_id, cmd.account, cmd.asset, cmd.amount_units, cmd.address, cmd.client_id
         )
     )
+    travel_rule.record(withdrawal, travel, ctx)
 
 
 def _pending_withdrawal(state: State, withdrawal_id: int) -> Withdrawal:

@@ -23,6 +23,7 @@ import ctypes
 import fcntl
 import json
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -117,6 +118,34 @@ class ProcessJournal:
             self._outstanding -= 1
         return self.durable_seq
 
+    def ack_fileno(self) -> int:
+        """The pipe acknowledgements arrive on, for an event loop to watch: when it is readable,
+        `take_acks` collects them without blocking."""
+        return self._stdout.fileno()
+
+    def take_acks(self) -> int:
+        """Collect the acknowledgements that have arrived, waiting for none that have not;
+        return the durable seq. A closed pipe (the writer died) or a failure report raises."""
+        fd = self._stdout.fileno()
+        if not select.select([fd], [], [], 0)[0]:
+            return self.durable_seq
+        raw = os.read(fd, ACK.size * max(1, self._outstanding))
+        if not raw or not self._outstanding:
+            raise JournalProcessFailed("journal process exited without acknowledging")
+        torn = len(raw) % ACK.size
+        if torn:  # acks are written whole; a short read only splits one
+            rest = _read_exact(self._stdout, ACK.size - torn)
+            if rest is None:
+                raise JournalProcessFailed("journal process exited without acknowledging")
+            raw += rest
+        for offset in range(0, len(raw), ACK.size):
+            (acked,) = ACK.unpack_from(raw, offset)
+            if acked == 0:  # a failure report: the rest of it follows the zero
+                raise JournalProcessFailed(_read_text_after(raw[offset + ACK.size :], self._stdout))
+            self.durable_seq = acked
+            self._outstanding -= 1
+        return self.durable_seq
+
     def close(self) -> None:
         if self._process.poll() is None:
             with contextlib.suppress(OSError):
@@ -153,6 +182,23 @@ def _read_text(stream: IO[bytes]) -> str:
     (length,) = LENGTH.unpack(raw)
     text = _read_exact(stream, length)
     return text.decode() if text is not None else "journal process exited"
+
+
+def _read_text_after(prefix: bytes, stream: IO[bytes]) -> str:
+    """A length-prefixed text of which `prefix` was already read."""
+    if len(prefix) < LENGTH.size:
+        more = _read_exact(stream, LENGTH.size - len(prefix))
+        if more is None:
+            return "journal process exited"
+        prefix += more
+    (length,) = LENGTH.unpack_from(prefix)
+    text = prefix[LENGTH.size : LENGTH.size + length]
+    if len(text) < length:
+        more = _read_exact(stream, length - len(text))
+        if more is None:
+            return "journal process exited"
+        text += more
+    return text.decode(errors="replace")
 
 
 def _read_message(stream: IO[bytes]) -> dict[str, Any]:

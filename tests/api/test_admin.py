@@ -281,7 +281,8 @@ def test_advancing_the_demo_clock_expires_due_trigger_orders(
 
 
 def test_demo_controls_are_refused_on_a_live_venue() -> None:
-    with LiveServer(Venue(None), settings(demo=False)) as server:
+    # the test client is on loopback, which a live venue refuses unless told to allow it
+    with LiveServer(Venue(None), settings(demo=False, local_addresses="allow")) as server:
         admin = Admin(server)
         before = observable(server.venue)
         for path, body in (

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -156,7 +157,7 @@ def test_the_document_lists_every_route(fuzz_server: LiveServer) -> None:
 
 
 def test_successful_responses_of_every_route_match_the_document(
-    fuzz_server: LiveServer, api_schema: Any
+    fuzz_server: LiveServer, api_schema: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A scripted session that succeeds on every route; each response is checked against the
     served document (fuzzing mostly meets refusals, so the success shapes are proven here)."""
@@ -249,5 +250,78 @@ def test_successful_responses_of_every_route_match_the_document(
     operator("PUT", "/config", json={"accounts": {str(buyer.uid): {"fee_tier": 1}}})
     operator("POST", "/prices", json={"index": {"ETH_USDT": "3000"}})
     operator("POST", "/clock/advance", json={"seconds": 1})
+    # identities, KYC and jurisdictions (operator decisions need X-Reason)
+    why = {"X-Reason": "openapi walk"}
+    party = fuzz_server.venue.engine.state.accounts[buyer.uid].owner
+    one_party = "/parties/{party}"
+    operator("GET", f"/parties/{party}", template=one_party)
+    kyc = {"tier": 2, "provider": "p", "decided_by": "o", "evidence_refs": ["e"],
+           "verified_country": "DE", "document_hash": "h"}  # fmt: skip
+    operator("POST", f"/parties/{party}/kyc", template=one_party + "/kyc", headers=why, json=kyc)
+    firm = operator("POST", "/users", json={"name": "F", "email": "", "country": "DE",
+                                            "kyc_tier": 0, "kind": "business"})  # fmt: skip
+    firm_party = fuzz_server.venue.engine.state.accounts[firm["uid"]].owner
+    structure = {"owners": [{"party": party, "share_bp": 5000}], "controllers": [party]}
+    operator("PUT", f"/parties/{firm_party}/business_structure", headers=why, json=structure,
+             template=one_party + "/business_structure")  # fmt: skip
+    operator("POST", f"/parties/{firm_party}/status", template=one_party + "/status",
+             headers=why, json={"status": "blocked"})  # fmt: skip
+    corrections = one_party + "/country_corrections"
+    proposal = {"country": "AT", "evidence_ref": "passport"}
+    first_fix = operator("POST", f"/parties/{party}/country_corrections", template=corrections,
+                         headers=why, json=proposal)  # fmt: skip
+    operator("POST", f"/country_corrections/{first_fix['id']}/approve",
+             template="/country_corrections/{correction_id}/approve",
+             headers={**why, "X-Actor": "second-officer"})  # fmt: skip
+    second_fix = operator("POST", f"/parties/{party}/country_corrections", template=corrections,
+                          headers=why, json={**proposal, "country": "DE"})  # fmt: skip
+    operator("POST", f"/country_corrections/{second_fix['id']}/reject",
+             template="/country_corrections/{correction_id}/reject", headers=why)  # fmt: skip
+    operator("POST", f"/parties/{party}/step_up", template=one_party + "/step_up", headers=why)
+    operator("GET", f"/users/{buyer.uid}/eligibility", template="/users/{uid}/eligibility")
+    operator("POST", f"/users/{sub.uid}/status", template="/users/{uid}/status", headers=why,
+             json={"status": "frozen"})  # fmt: skip
+    operator("GET", "/jurisdictions")
+    operator("PUT", "/jurisdictions/restricted", template="/jurisdictions/{list_name}",
+             headers=why, json={"codes": ["US"]})  # fmt: skip
+    operator("GET", "/kyc_limits")
+    operator("PUT", "/kyc_limits/1", template="/kyc_limits/{tier}", headers=why,
+             json={"withdrawal_limits": {"USDT": "1000", "BTC": "0"}})  # fmt: skip
+    operator("GET", "/network_risk")
+    tor_list = {"action": "deny", "source": "sample", "text": "185.220.101.0/24 # exits"}
+    operator("PUT", "/network_risk/tor", template="/network_risk/{kind}", headers=why,
+             json=tor_list)  # fmt: skip
+    # sanctions screening and the Travel Rule
+    listed = "0x" + "ab" * 20
+    watch = {"source": "WALK", "entries": [
+        {"entry_id": "WALK:1", "primary_name": "Zed Listed",
+         "aliases": [{"name": "Walker Review", "strength": "weak"}]},
+        {"entry_id": "WALK:2", "primary_name": "Walk Exchange", "entity_type": "entity",
+         "wallets": [{"chain": "ETH", "address": listed}]}]}  # fmt: skip
+    operator("POST", "/screening/lists", json=watch)
+    (tmp_path / "dca").mkdir()
+    (tmp_path / "dca" / "sanctioned_addresses_ETH.txt").write_text("0x" + "cd" * 20 + "\n")
+    monkeypatch.setenv("CLEARHOUSE_SANCTIONS_DIR", str(tmp_path))
+    operator("POST", "/screening/lists/load",
+             json={"format": "ofac_crypto_addresses", "path": "dca"})  # fmt: skip
+    operator("GET", "/screening/lists")
+    operator("POST", "/screening/names", json={"name": "Zed Listed"})
+    operator("POST", "/screening/addresses", json={"address": listed, "chain": "ETH"})
+    held = operator("POST", "/users", json={"name": "Walker Review", "email": "",
+                                            "country": "DE", "kyc_tier": 1})  # fmt: skip
+    operator("GET", "/screening/parties", params={"status": "review"})
+    held_party = fuzz_server.venue.engine.state.accounts[held["uid"]].owner
+    one_held = "/screening/parties/{party}"
+    operator("GET", f"/screening/parties/{held_party}", template=one_held)
+    operator("POST", f"/screening/parties/{held_party}/review", template=one_held + "/review",
+             json={"outcome": "clear", "reason": "walk"})  # fmt: skip
+    frozen = operator("POST", "/deposits", json={"uid": buyer.uid, "currency": "USDT",
+                                                 "amount": "1", "chain": "ETH",
+                                                 "address": listed})  # fmt: skip
+    operator("GET", "/screening/frozen")
+    operator("POST", f"/screening/frozen/{frozen['id']}/release",
+             template="/screening/frozen/{deposit_id}/release", json={"reason": "walk"})
+    operator("GET", "/travel_rule")
+    operator("PUT", "/travel_rule", json={"threshold_usd": "3000"})
     documented = {label for label, _ in _cases()}
     assert seen == documented, documented - seen

@@ -13,6 +13,7 @@ from clearhouse.core.book import BUY, GTC, IOC, SELL
 from clearhouse.core.commands import (
     CancelOrder,
     CreditDeposit,
+    DecideKyc,
     Envelope,
     OpenAccount,
     PlaceOrder,
@@ -52,6 +53,9 @@ def feed(venue: Venue, *parts: Any) -> None:
 
 def two_traders(venue: Venue) -> tuple[int, int]:
     venue.submit([RegisterParty("person", "A"), RegisterParty("person", "B")])
+    venue.submit([  # both pass KYC: an unverified person may not trade
+        DecideKyc(p, 1, "kyc", (f"check-{p}",), "DE", f"doc-{p}", "officer") for p in (1, 2)
+    ])  # fmt: skip
     opened = venue.submit([OpenAccount(1), OpenAccount(2)])
     a, b = (events[0].account for events in opened)  # type: ignore[attr-defined]
     venue.submit([

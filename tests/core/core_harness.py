@@ -19,11 +19,21 @@ from clearhouse.core.book import BUY, GTC, OrderBook
 from clearhouse.core.commands import (
     AnyCommand,
     CreditDeposit,
+    DecideKyc,
     Envelope,
     Facts,
     OpenAccount,
     PlaceOrder,
     RegisterParty,
+)
+from clearhouse.core.compliance.travel_rule_ivms import (
+    Beneficiary,
+    IdentityPayload,
+    NaturalPerson,
+    NaturalPersonName,
+    NaturalPersonNameId,
+    Originator,
+    Person,
 )
 from clearhouse.core.engine import Engine
 from clearhouse.core.events import (
@@ -53,6 +63,13 @@ def state_fingerprint(state: State) -> str:
     del dump["seq"]
     del dump["time_ns"]
     return hashlib.sha256(msgspec.json.encode(dump)).hexdigest()
+
+
+def verify(party: int, tier: int = 1, country: str = "DE") -> DecideKyc:
+    """A passed external verification (what the KYC provider sends back)."""
+    return DecideKyc(
+        party, tier, "test-kyc", (f"check-{party}",), country, f"doc-{party}", "kyc-officer"
+    )
 
 
 def rejection_label(events: list[Event]) -> str | None:
@@ -107,9 +124,13 @@ class Venue:
         return label
 
     # --- identities and money ----------------------------------------------------------------
-    def party(self, name: str, country: str = "DE") -> int:
+    def party(self, name: str, country: str = "DE", tier: int = 1) -> int:
+        """A person, KYC-verified at `tier` in `country` (0: registered, unverified)."""
         events = self.ok(RegisterParty("person", name, country))
-        return of_type(events, PartyRegistered)[0].party
+        party = of_type(events, PartyRegistered)[0].party
+        if tier:
+            self.ok(verify(party, tier, country))
+        return party
 
     def account(self, owner: int, parent: int = 0, beneficial_owner: int = 0) -> int:
         events = self.ok(OpenAccount(owner, parent, beneficial_owner))
@@ -221,3 +242,17 @@ def trades(events: list[Event]) -> list[Traded]:
 def closed(events: list[Event]) -> dict[int, str]:
     """order id -> finish_as for every order the events closed."""
     return {e.order_id: e.finish_as for e in of_type(events, OrderClosed)}
+
+
+def travel_rule_data(destination: str, customer: str = "customer-1") -> IdentityPayload:
+    """Valid IVMS101 originator and beneficiary data for a withdrawal to `destination` (the
+    Travel Rule requires it at or above the threshold, and for assets without a USD price)."""
+
+    def person(primary: str, secondary: str, customer_id: str = "") -> Person:
+        name = NaturalPersonName((NaturalPersonNameId(primary, "LEGL", secondary),))
+        return Person(NaturalPerson(name, customer_identification=customer_id))
+
+    return IdentityPayload(
+        Originator((person("Smith", "Alice", customer),), (customer,)),
+        Beneficiary((person("Jones", "Bob"),), (destination,)),
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
-from core_harness import state_fingerprint
+from core_harness import state_fingerprint, travel_rule_data
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -38,6 +38,7 @@ from clearhouse.core.commands import (
     CancelAllOrders,
     CancelOrder,
     CreditDeposit,
+    DecideKyc,
     Envelope,
     ListAsset,
     ListSpotMarket,
@@ -47,6 +48,7 @@ from clearhouse.core.commands import (
     RejectWithdrawal,
     RequestWithdrawal,
     SetFeeTier,
+    SetKycLimits,
     SetStpGroup,
     TransferBetweenAccounts,
 )
@@ -77,6 +79,7 @@ RULES: Final = MarketRules(
     fees=FEE_TIERS,
     max_open_orders=6,
 )
+KYC: Final = ((1, "DE"), (2, "FR"), (3, "IT"), (4, "ES"))
 SETUP: Final[list[AnyCommand]] = [
     ListAsset("TST", 6),
     ListAsset("USD", 6),
@@ -96,6 +99,9 @@ SETUP: Final[list[AnyCommand]] = [
     RegisterParty("person", "Bob", "FR"),  # party 2
     RegisterParty("person", "Carol", "IT"),  # party 3
     RegisterParty("person", "Dan", "ES"),  # party 4
+    # every party passes KYC (tier 0 may not trade); withdrawals are within the allowance
+    *(DecideKyc(p, 1, "kyc", (f"check-{p}",), c, f"doc-{p}", "officer") for p, c in KYC),
+    SetKycLimits(1, (("TST", 10**15), ("USD", 10**15))),
     OpenAccount(1),  # Alice's master
     OpenAccount(1, parent=10_000_001),  # Alice's sub-account, Alice the beneficial owner
     OpenAccount(1, parent=10_000_001, beneficial_owner=3),  # Alice's sub-account run for Carol
@@ -122,6 +128,8 @@ sizes = st.one_of(st.integers(2, 12), st.integers(1, 45))
 stp_acts = st.sampled_from((0, 1, 2))
 
 EXAMPLES: Final = int(os.environ.get("CORE_PROPERTY_EXAMPLES", "200"))
+
+TRAVEL_RULE_DATA: Final = travel_rule_data("addr-1")
 
 
 def _outcome_of(events: list[Event]) -> tuple[str | None, list[Fill], list[tuple[int, str]]]:
@@ -215,7 +223,9 @@ class EngineAgainstReference(RuleBasedStateMachine):
     def request_withdrawal(self, account: int, asset: str, units: int, client_id: int) -> None:
         key = f"w{client_id}"
         expected, withdrawal_id = self.ref.request_withdrawal(account, asset, units, key)
-        events = self._both(RequestWithdrawal(account, asset, units, key, "addr-1"), expected)
+        # the Travel Rule wants IVMS101 data for assets without a USD price: always send it
+        command = RequestWithdrawal(account, asset, units, key, "addr-1", "", TRAVEL_RULE_DATA)
+        events = self._both(command, expected)
         requested = [e.withdrawal_id for e in events if isinstance(e, WithdrawalRequested)]
         assert requested == ([withdrawal_id] if withdrawal_id else [])
 

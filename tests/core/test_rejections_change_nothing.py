@@ -19,6 +19,10 @@ from typing import Any, Final
 
 import pytest
 from core_harness import BTC_USDT, Venue, of_type, state_fingerprint
+from rejection_rows_cases import ROWS as CASE_ROWS
+from rejection_rows_identity import ROWS as IDENTITY_ROWS
+from rejection_rows_perpetual import ROWS as PERPETUAL_ROWS
+from rejection_rows_sanctions import ROWS as SANCTIONS_ROWS
 
 import clearhouse.core
 from clearhouse.core import api_keys, identities, listing
@@ -138,8 +142,8 @@ def build_world() -> World:
     alice_berg = venue.place(alice, BUY, "49000", "1", display_lots=venue.size("0.1"))
     alice_poc = venue.place(alice, BUY, "48000", "0.1", tif=POC)
     bob_ask = venue.place(bob, SELL, "70000", "0.1")
-    pending = venue.ok(RequestWithdrawal(alice, "USDT", venue.quote("1000"), "w-1", "addr"))
-    done = venue.ok(RequestWithdrawal(alice, "USDT", venue.quote("1000"), "w-2", "addr"))
+    pending = venue.ok(RequestWithdrawal(alice, "USDT", venue.quote("999"), "w-1", "addr"))
+    done = venue.ok(RequestWithdrawal(alice, "USDT", venue.quote("999"), "w-2", "addr"))
     done_id = of_type(done, WithdrawalRequested)[0].withdrawal_id
     venue.ok(ApproveWithdrawal(done_id, "tx"))
     trigger = venue.ok(
@@ -729,6 +733,11 @@ CASES: Final[list[Case]] = [
         ORDER_NOT_FOUND,
     ),
 ]
+
+CASES.extend(Case(*row) for row in IDENTITY_ROWS)  # identities, KYC, jurisdictions
+CASES.extend(Case(*row) for row in SANCTIONS_ROWS)  # sanctions screening, Travel Rule
+CASES.extend(Case(*row) for row in PERPETUAL_ROWS)  # perpetual futures
+CASES.extend(Case(*row) for row in CASE_ROWS)  # compliance cases and SARs
 
 
 def run_case(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ carries on exactly like the original."""
 
 from __future__ import annotations
 
-from core_harness import BTC_USDT, STEP_NS, Venue
+from core_harness import BTC_USDT, STEP_NS, Venue, travel_rule_data
 
 from clearhouse.core import canonical, invariants
 from clearhouse.core.book import BUY, IOC, SELL
@@ -47,8 +47,9 @@ def busy_venue() -> Venue:
     venue.ok(AmendOrder(bob, BTC_USDT, bid, venue.price("59500"), 0))
     gone = venue.place(alice, BUY, "58000", "0.1")
     venue.ok(CancelOrder(alice, BTC_USDT, gone))
-    withdrawal = venue.ok(RequestWithdrawal(bob, "BTC", 10**7, "w-1", "addr"))
-    venue.ok(RequestWithdrawal(bob, "BTC", 10**7, "w-2", "addr"))
+    data = travel_rule_data("addr")  # 0.1 BTC at the 60,000 index: above the Travel Rule threshold
+    withdrawal = venue.ok(RequestWithdrawal(bob, "BTC", 10**7, "w-1", "addr", "", data))
+    venue.ok(RequestWithdrawal(bob, "BTC", 10**7, "w-2", "addr", "", data))
     venue.ok(ApproveWithdrawal(withdrawal[0].withdrawal_id))  # type: ignore[attr-defined]
     order = venue.limit(alice, BUY, "50000", "0.01")
     expiry = venue.time_ns + 1_000 * STEP_NS

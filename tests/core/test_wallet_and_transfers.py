@@ -5,7 +5,7 @@ client id, and transfers only between a master account and its own sub-accounts.
 from __future__ import annotations
 
 import pytest
-from core_harness import Venue, of_type
+from core_harness import Venue, of_type, travel_rule_data
 
 from clearhouse.core.book import BUY
 from clearhouse.core.commands import (
@@ -44,7 +44,9 @@ def external(venue: Venue, code: str) -> int:
 
 
 def request(venue: Venue, account: int, units: int, client_id: str = "w-1") -> int:
-    events = venue.ok(RequestWithdrawal(account, "BTC", units, client_id, "bc1qexample"))
+    # BTC has no USD price here, so the Travel Rule asks for IVMS101 data whatever the amount
+    data = travel_rule_data("bc1qexample")
+    events = venue.ok(RequestWithdrawal(account, "BTC", units, client_id, "bc1qexample", "", data))
     return int(of_type(events, WithdrawalRequested)[0].withdrawal_id)
 
 

@@ -56,6 +56,7 @@ def test_mypyc_build_gives_the_same_state_hash_as_the_source(tmp_path: Path) -> 
         tmp_path / "clearhouse",
         ignore=shutil.ignore_patterns("*.so", "__pycache__"),
     )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # mypy settings
     build = subprocess.run(
         [sys.executable, "-m", "mypyc", *_modules()],
         cwd=tmp_path,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
-from clearhouse.api.admin import config, shapes
+from clearhouse.api.admin import config, kyc_routes, screening, shapes
 from clearhouse.api.endpoint import Call, Endpoint, Handler
 from clearhouse.api.errors import INVALID_PARAM_VALUE, ApiError
 from clearhouse.api.rest.common import state_of, venue_now_ns
@@ -256,4 +256,4 @@ def endpoints() -> list[Endpoint]:
             body=shapes.IndexPrices, response=shapes.IndexPricesSet, demo_only=True),
         _ep("POST", "/clock/advance", advance_clock, "Demo: move the simulated clock forward",
             body=shapes.ClockAdvance, response=shapes.ClockAdvanced, demo_only=True),
-    ]  # fmt: skip
+    ] + screening.endpoints() + kyc_routes.endpoints()  # fmt: skip

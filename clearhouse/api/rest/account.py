@@ -8,7 +8,7 @@ from clearhouse.api.endpoint import Call, Endpoint, Handler
 from clearhouse.api.rest import shapes
 from clearhouse.api.rest.common import state_of
 from clearhouse.api.rest.views import fee_rate_text
-from clearhouse.core.ledger import AVAILABLE, HOLD
+from clearhouse.core.ledger import AVAILABLE, HOLD, KYC_HELD
 from clearhouse.core.units import format_units
 
 V4: Final = "/api/v4"
@@ -29,7 +29,10 @@ async def spot_accounts(call: Call) -> list[shapes.SpotAccount]:
     for code in codes:
         index = state.asset_index[code]
         available = ledger.balance(call.account, index, AVAILABLE)
-        locked = ledger.balance(call.account, index, HOLD)
+        # Gate's "locked": reserved for orders and withdrawals, or held until KYC passes
+        locked = ledger.balance(call.account, index, HOLD) + ledger.balance(
+            call.account, index, KYC_HELD
+        )
         if available or locked or query.currency is not None:
             scale = state.assets[code].scale
             out.append(

@@ -9,6 +9,7 @@ from typing import Any, Final
 from clearhouse.api.endpoint import Call, Endpoint, Handler
 from clearhouse.api.rest import shapes
 from clearhouse.api.rest.common import page, projections_of, state_of, venue_now_ns
+from clearhouse.api.rest.market_numbers import numbers_of
 from clearhouse.api.rest.views import (
     decimals,
     millis,
@@ -133,7 +134,8 @@ async def order_book(call: Call) -> shapes.OrderBook:
     book = market.book
     now_ms = millis(venue_now_ns(call))
     updated = projections_of(call).book_times.updated_ns.get(market.spec.name, 0)
-    price, size = units.format_price, units.format_size
+    numbers = numbers_of(units)
+    price, size = numbers.price, numbers.size
     result = shapes.OrderBook(
         current=now_ms,
         update=millis(updated) if updated else now_ms,

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, field
 
+from clearhouse.core.compliance.travel_rule_ivms import IdentityPayload
+
 # --- reusable parameter types ----------------------------------------------------------------
 PairId = Annotated[str, Meta(pattern=r"^[A-Z0-9_]{1,32}$", description="currency pair, BTC_USDT")]
 CurrencyId = Annotated[str, Meta(pattern=r"^[A-Z0-9_]{1,32}$", description="currency, e.g. BTC")]
@@ -498,6 +500,9 @@ class WithdrawRequest(Body):
     chain: Annotated[str, Meta(max_length=32)] = ""
     memo: Annotated[str, Meta(max_length=0)] | None = None  # memos are not supported
     withdraw_order_id: Annotated[str, Meta(pattern=r"^[0-9A-Za-z_.-]{1,64}$")] | None = None
+    # Clearhouse extension: IVMS101 originator and beneficiary (FATF Travel Rule), required at
+    # or above the venue's threshold (GET /api/ch/v1/admin/travel_rule)
+    travel_rule: IdentityPayload | None = None
 
 
 class SubAccountTransferRequest(Body):

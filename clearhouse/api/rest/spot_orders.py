@@ -7,11 +7,12 @@ history projection (finished ones), which the venue updated before the command w
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, Final
 
-from clearhouse.api.endpoint import Call, Endpoint, Handler
+from clearhouse.api.endpoint import Call, Endpoint, Handler, settled
 from clearhouse.api.errors import (
     INVALID_PARAM_VALUE,
     MISSING_REQUIRED_PARAM,
@@ -25,6 +26,7 @@ from clearhouse.api.rest.common import (
     projections_of,
     state_of,
 )
+from clearhouse.api.rest.market_numbers import numbers_of
 from clearhouse.api.rest.views import (
     SIDES,
     STP_ACTS,
@@ -118,8 +120,9 @@ def place_order_command(call: Call, body: shapes.OrderRequest) -> PlaceOrder:
         if body.price is None:
             raise ApiError(MISSING_REQUIRED_PARAM, "missing required parameter: price")
         tif = TIFS[body.time_in_force or "gtc"]
-        price_ticks = units.parse_price(body.price)
-        size_lots = units.parse_size(body.amount)
+        numbers = numbers_of(units)
+        price_ticks = numbers.parse_price(body.price)
+        size_lots = numbers.parse_size(body.amount)
     else:  # market: Gate ignores the price; a buy is sized in quote currency
         tif = TIFS[body.time_in_force or "ioc"]
         if tif != IOC and tif != FOK:
@@ -146,7 +149,11 @@ def place_order_command(call: Call, body: shapes.OrderRequest) -> PlaceOrder:
 
 async def create_order(call: Call) -> shapes.SpotOrder:
     command = place_order_command(call, call.body)
-    events = await call.submit(command)
+    return placed_view(call, command, await call.submit(command))
+
+
+def placed_view(call: Call, command: PlaceOrder, events: list[Event]) -> shapes.SpotOrder:
+    """The order a `place_order_command` placed, once its events are back."""
     market = state_of(call).markets[command.market]
     accepted = next(e for e in events if type(e) is OrderAccepted)
     return _view_by_id(call, market, accepted.order_id)
@@ -234,11 +241,21 @@ async def amend_order(call: Call) -> shapes.SpotOrder:
 
 
 async def cancel_order(call: Call) -> shapes.SpotOrder:
+    command, market = cancel_order_command(call)
+    await call.submit(command)
+    return cancelled_view(call, command, market)
+
+
+def cancel_order_command(call: Call) -> tuple[CancelOrder, SpotMarketState]:
     query: shapes.CancelOrderQuery = call.query
     market = state_of(call).require_market(query.currency_pair)
     order_id = _order_id(call, market, call.path.order_id)
-    await call.submit(CancelOrder(call.account, market.spec.name, order_id))
-    return _view_by_id(call, market, order_id)
+    return CancelOrder(call.account, market.spec.name, order_id), market
+
+
+def cancelled_view(call: Call, command: CancelOrder, market: SpotMarketState) -> shapes.SpotOrder:
+    """The order a `cancel_order_command` cancelled, once it is applied."""
+    return _view_by_id(call, market, command.order_id)
 
 
 async def cancel_all(call: Call) -> list[shapes.SpotOrder]:
@@ -258,15 +275,36 @@ async def cancel_all(call: Call) -> list[shapes.SpotOrder]:
 
 
 async def cancel_batch(call: Call) -> list[shapes.CancelBatchResult]:
+    """The cancels go to the sequencer together (one durable wait for the batch), in order. An
+    item naming its order by client text is looked up after the items before it are applied,
+    as if each were submitted alone."""
     items: list[shapes.CancelBatchItem] = call.body
     state = state_of(call)
-    out: list[shapes.CancelBatchResult] = []
+    outcomes: list[asyncio.Future[list[Event]] | ApiError | Rejected] = []
+    pending: list[asyncio.Future[list[Event]]] = []
     for item in items:
         try:
             market = state.require_market(item.currency_pair)
+            if item.id.startswith("t-") and pending:
+                await asyncio.wait(pending)
+                pending = []
             order_id = _order_id(call, market, item.id)
-            await call.submit(CancelOrder(call.account, market.spec.name, order_id))
+            done = call.submit_nowait(CancelOrder(call.account, market.spec.name, order_id))
         except (ApiError, Rejected) as error:  # reported per item, the batch goes on
+            outcomes.append(error)
+        else:
+            outcomes.append(done)
+            pending.append(done)
+    if pending:
+        await asyncio.wait(pending)
+    out: list[shapes.CancelBatchResult] = []
+    for item, outcome in zip(items, outcomes, strict=True):
+        try:
+            if isinstance(outcome, asyncio.Future):
+                settled(outcome)
+            else:
+                raise outcome
+        except (ApiError, Rejected) as error:
             label, message = error.label, error.message
         else:
             label, message = "", ""

@@ -11,6 +11,7 @@ from decimal import Decimal, localcontext
 from typing import Final, Literal
 
 from clearhouse.api.rest import shapes
+from clearhouse.api.rest.market_numbers import numbers_of
 from clearhouse.core.book import BUY, FOK, GTC, IOC, POC, SELL, STP_CB, STP_CN, STP_CO, Order
 from clearhouse.core.events import Traded
 from clearhouse.core.products.spot_market import SpotMarketState
@@ -111,17 +112,18 @@ def average_price(units: MarketUnits, filled_lots: int, filled_quote_units: int)
 
 def order_view(record: OrderRecord, market: SpotMarketState, stp_group: int) -> shapes.SpotOrder:
     units = market.units
+    numbers = numbers_of(units)
     spec = market.spec
     buy = record.side == BUY
     budget = record.quote_units  # a market buy is sized in quote
     if budget:
-        amount = units.format_quote(budget)
-        left = units.format_quote(max(0, budget - record.filled_quote_units))
+        amount = numbers.quote(budget)
+        left = numbers.quote(max(0, budget - record.filled_quote_units))
     else:
-        amount = units.format_size(record.size_lots)
-        left = units.format_size(record.remaining_lots)
-    filled_total = units.format_quote(record.filled_quote_units)
-    fee = units.format_base(record.fee_units) if buy else units.format_quote(record.fee_units)
+        amount = numbers.size(record.size_lots)
+        left = numbers.size(record.remaining_lots)
+    filled_total = numbers.quote(record.filled_quote_units)
+    fee = numbers.base(record.fee_units) if buy else numbers.quote(record.fee_units)
     return shapes.SpotOrder(
         id=str(record.order_id),
         text=record.text,
@@ -136,11 +138,11 @@ def order_view(record: OrderRecord, market: SpotMarketState, stp_group: int) -> 
         account=SPOT_ACCOUNT,
         side=SIDE_WORDS[record.side],
         amount=amount,
-        price=units.format_price(record.price_ticks) if record.price_ticks else "0",
+        price=numbers.price(record.price_ticks),
         time_in_force=TIF_WORDS[record.tif],
-        iceberg=units.format_size(record.display_lots) if record.display_lots else "0",
+        iceberg=numbers.size(record.display_lots),
         left=left,
-        filled_amount=units.format_size(record.filled_lots),
+        filled_amount=numbers.size(record.filled_lots),
         fill_price=filled_total,
         filled_total=filled_total,
         avg_deal_price=average_price(units, record.filled_lots, record.filled_quote_units),
@@ -167,8 +169,8 @@ def public_trade_view(trade: Traded, units: MarketUnits) -> shapes.PublicTrade:
         create_time_ms=millis_fraction_text(trade.time_ns),
         currency_pair=trade.market,
         side=SIDE_WORDS[trade.taker_side],
-        amount=units.format_size(trade.size_lots),
-        price=units.format_price(trade.price_ticks),
+        amount=numbers_of(units).size(trade.size_lots),
+        price=numbers_of(units).price(trade.price_ticks),
     )
 
 
@@ -176,7 +178,8 @@ def my_trade_view(fill: UserTrade, market: SpotMarketState) -> shapes.MyTrade:
     units = market.units
     trade = fill.trade
     buy = fill.side == BUY
-    fee = units.format_base(fill.fee_units) if buy else units.format_quote(fill.fee_units)
+    numbers = numbers_of(units)
+    fee = numbers.base(fill.fee_units) if buy else numbers.quote(fill.fee_units)
     return shapes.MyTrade(
         id=str(trade.trade_id),
         create_time=seconds_text(trade.time_ns),
@@ -184,8 +187,8 @@ def my_trade_view(fill: UserTrade, market: SpotMarketState) -> shapes.MyTrade:
         currency_pair=trade.market,
         side=SIDE_WORDS[fill.side],
         role="maker" if fill.role == "maker" else "taker",
-        amount=units.format_size(trade.size_lots),
-        price=units.format_price(trade.price_ticks),
+        amount=numbers.size(trade.size_lots),
+        price=numbers.price(trade.price_ticks),
         order_id=str(fill.order_id),
         fee=fee,
         fee_currency=market.spec.base if buy else market.spec.quote,

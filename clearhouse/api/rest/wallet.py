@@ -104,6 +104,7 @@ async def withdraw(call: Call) -> shapes.LedgerRecord:
         client_id=body.withdraw_order_id or "api-" + secrets.token_hex(8),
         address=body.address,
         chain=body.chain,
+        travel_rule=body.travel_rule,
     )
     events = await call.submit(command)
     event = events[0]

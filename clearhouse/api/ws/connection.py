@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from starlette.websockets import WebSocket
 
+from clearhouse.api.ws.frames import ApiReplies
 from clearhouse.api.ws.limits import CLOSE_POLICY, WsLimits
 from clearhouse.api.ws.signing import Session
 from clearhouse.core.commands import Facts
@@ -45,6 +46,8 @@ class Connection:
         "_closer",
         "country",
         "_facts",
+        "client_id",
+        "replies",
     )
 
     def __init__(
@@ -77,10 +80,8 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
         self._on_dead = on_dead
         self._closer: asyncio.Task[None] | None = None
-
-    @property
-    def client_id(self) -> str:
-        return f"{self.ip}-{self.conn_id}"
+        self.client_id = f"{ip}-{conn_id}"  # Gate's header field
+        self.replies = ApiReplies(conn_id, self.client_id)
 
     @property
     def queued_frames(self) -> int:

@@ -13,13 +13,13 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from starlette.websockets import WebSocket
 
+from clearhouse.api import geofence
 from clearhouse.api.client_ip import ClientAddress, country_of
-from clearhouse.api.errors import ApiError, from_rejected
-from clearhouse.api.sequencer import VenueBusy, VenueFailed
 from clearhouse.api.ws.connection import Connection
 from clearhouse.api.ws.frames import (
     ERR_AUTH,
@@ -36,9 +36,8 @@ from clearhouse.api.ws.frames import (
 )
 from clearhouse.api.ws.hub import Hub
 from clearhouse.api.ws.limits import CLOSE_POLICY
-from clearhouse.api.ws.registry import ApiCall, Registry
+from clearhouse.api.ws.registry import ApiCall, DirectHandler, Registry
 from clearhouse.api.ws.signing import AuthFailed, Session
-from clearhouse.core.errors import Rejected
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +50,16 @@ def make_endpoint(
     async def endpoint(websocket: WebSocket) -> None:
         peer = websocket.client.host if websocket.client is not None else ""
         ip = addresses.resolve(peer, websocket.headers.get("x-forwarded-for"))
+        country = country_of(ip)
+        if geofence.refusal(hub.runtime.venue.engine.state, ip, country):
+            await websocket.close(CLOSE_POLICY)  # before the handshake: answered with HTTP 403
+            return
         refusal = hub.admit(ip)
         await websocket.accept()
         if refusal:
             await websocket.close(CLOSE_POLICY, refusal)
             return
-        conn = Connection(
-            websocket, hub.new_connection_id(), ip, country_of(ip), hub.limits, hub.remove
-        )
+        conn = Connection(websocket, hub.new_connection_id(), ip, country, hub.limits, hub.remove)
         hub.add(conn)
         conn.start()
         try:
@@ -185,8 +186,10 @@ class _Session:
             conn.push(api_frame("", header, label="INVALID_PARAM", message=f"payload: {exc}"))
             return
         call = ApiCall(conn, channel, payload.req_id, bytes(payload.req_param), in_us, None)
-        handler = self.registry.api.get(channel)
-        if handler is None:
+        registry = self.registry
+        direct = registry.direct.get(channel)
+        handler = registry.api.get(channel)
+        if handler is None and direct is None:
             call.fail(400, "INVALID_PARAM", f"unknown API channel {channel}")
             return
         if payload.api_key:
@@ -201,13 +204,17 @@ class _Session:
             call.signed = True
         else:
             call.session = conn.session
-        if call.session is None and channel not in self.registry.public_api:
+        if call.session is None and channel not in registry.public_api:
             call.fail(401, "AUTHENTICATION_FAILED", "Not login")
             return
         if conn.inflight >= conn.limits.max_inflight_requests:
             conn.room.clear()
             await conn.room.wait()  # stop reading: TCP slows the client down
         conn.inflight += 1
+        if direct is not None:
+            self._run_direct(direct, call)
+            return
+        assert handler is not None
         task = asyncio.get_running_loop().create_task(self._run(handler, call))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -215,22 +222,32 @@ class _Session:
     async def _run(self, handler: Callable[[ApiCall], Awaitable[None]], call: ApiCall) -> None:
         try:
             await handler(call)
-        except ApiError as error:
-            call.fail(error.status, error.label, error.message)
-        except Rejected as rejected:
-            refused = from_rejected(rejected)
-            call.fail(refused.status, refused.label, refused.message)
-        except VenueBusy:
-            call.fail(503, "TOO_BUSY", "the venue's command queue is full; retry later")
-        except VenueFailed:
-            call.fail(503, "SERVER_ERROR", "the venue stopped accepting commands")
         except asyncio.CancelledError:
             raise
-        except Exception:
-            logger.exception("WebSocket API call %s failed", call.channel)
-            call.fail(500, "SERVER_ERROR", "internal error")
+        except Exception as error:
+            call.refuse(error)
         finally:
-            conn = self.conn
-            conn.inflight -= 1
-            if conn.inflight < conn.limits.max_inflight_requests:
-                conn.room.set()
+            self._answered()
+
+    def _run_direct(self, handler: DirectHandler, call: ApiCall) -> None:
+        try:
+            pending = handler(call)
+        except Exception as error:
+            call.refuse(error)
+            pending = None
+        if pending is None:
+            self._answered()
+            return
+        if isinstance(pending, asyncio.Task):
+            self.tasks.add(pending)
+            pending.add_done_callback(self.tasks.discard)
+        pending.add_done_callback(self._answered_later)
+
+    def _answered_later(self, done: asyncio.Future[Any]) -> None:
+        self._answered()
+
+    def _answered(self) -> None:
+        conn = self.conn
+        conn.inflight -= 1
+        if conn.inflight < conn.limits.max_inflight_requests:
+            conn.room.set()

@@ -65,6 +65,8 @@ request_decoder: Final = msgspec.json.Decoder(Request)
 api_payload_decoder: Final = msgspec.json.Decoder(ApiPayload)
 topics_decoder: Final = msgspec.json.Decoder(list[str] | None)
 _encoder: Final = msgspec.json.Encoder()
+MAX_CACHED_HEADERS: Final = 64  # (channel, status) header middles kept per connection
+_ACK_FLAG: Final = ',"ack":true'
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -128,6 +130,63 @@ def api_header(
         "conn_trace_id": conn_id,
         "trace_id": f"{conn_id}-{in_us}",
     }
+
+
+class ApiReplies:
+    """Answers to one connection's API requests, as `api_frame(req_id, api_header(...), ...)`
+    would write them, character for character, but spliced from pieces: what is the same for
+    every answer on the connection (its ids) or on a channel is encoded once."""
+
+    __slots__ = ("conn_json", "trace_prefix", "client_json", "_middles")
+
+    def __init__(self, conn_id: str, client_id: str) -> None:
+        self.conn_json = encode_str(conn_id)
+        self.trace_prefix = self.conn_json[:-1] + "-"  # "<conn_id>-<in_us>" without its digits
+        self.client_json = encode_str(client_id)
+        self._middles: dict[tuple[str, int], str] = {}
+
+    def _middle(self, channel: str, status: int) -> str:
+        """The header from "status" to "x_in_time":, for one channel and status."""
+        middle = self._middles.get((channel, status))
+        if middle is None:
+            middle = (
+                f'","status":"{status}","channel":{encode_str(channel)},"event":"api",'
+                f'"client_id":{self.client_json},"x_in_time":'
+            )
+            if len(self._middles) < MAX_CACHED_HEADERS:
+                self._middles[(channel, status)] = middle
+        return middle
+
+    def reply(
+        self,
+        req_id: str,
+        channel: str,
+        status: int,
+        in_us: int,
+        *,
+        result: Any = None,
+        label: str = "",
+        message: str = "",
+        ack: bool = False,
+    ) -> str:
+        out_us = time.time_ns() // 1000
+        if label:
+            data = f'{{"errs":{{"label":{encode_str(label)},"message":{encode_str(message)}}}}}'
+        else:
+            data = '{"result":' + _encoder.encode(result).decode() + "}"
+        conn = self.conn_json
+        flag = _ACK_FLAG if ack else ""
+        return (
+            f'{{"request_id":{encode_str(req_id)}{flag},"header":'
+            f'{{"response_time":"{out_us // 1000}{self._middle(channel, status)}{in_us},'
+            f'"x_out_time":{out_us},"conn_id":{conn},"conn_trace_id":{conn},'
+            f'"trace_id":{self.trace_prefix}{in_us}"}},"data":{data}}}'
+        )
+
+
+def encode_str(text: str) -> str:
+    """A string as JSON, as msgspec writes it inside a frame."""
+    return _encoder.encode(text).decode()
 
 
 def api_frame(

@@ -8,14 +8,20 @@ channel by name.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from clearhouse.api.errors import ApiError, from_rejected
+from clearhouse.api.sequencer import VenueBusy, VenueFailed
 from clearhouse.api.ws.connection import Connection
-from clearhouse.api.ws.frames import api_frame, api_header
 from clearhouse.api.ws.hub import Hub
 from clearhouse.api.ws.signing import Session
+from clearhouse.core.errors import Rejected
+
+logger = logging.getLogger("clearhouse.api.ws.endpoint")
 
 
 class Channel:
@@ -49,23 +55,52 @@ class ApiCall:
     session: Session | None  # from a per-request signature or the connection's login
     signed: bool = False  # the request carried its own api_key and signature
 
-    def _header(self, status: int) -> dict[str, Any]:
-        conn = self.conn
-        return api_header(self.channel, status, conn.conn_id, conn.client_id, self.in_us)
-
     def ack(self, echo: Any) -> None:
         result = {"req_id": self.req_id, "req_header": None, "req_param": echo,
                   "api_key": "", "timestamp": "", "signature": ""}  # fmt: skip
-        self.conn.push(api_frame(self.req_id, self._header(200), result=result, ack=True))
+        conn = self.conn
+        conn.push(conn.replies.reply(self.req_id, self.channel, 200, self.in_us, result=result,
+                                     ack=True))  # fmt: skip
 
     def ok(self, result: Any) -> None:
-        self.conn.push(api_frame(self.req_id, self._header(200), result=result))
+        conn = self.conn
+        conn.push(conn.replies.reply(self.req_id, self.channel, 200, self.in_us, result=result))
 
     def fail(self, status: int, label: str, message: str) -> None:
-        self.conn.push(api_frame(self.req_id, self._header(status), label=label, message=message))
+        conn = self.conn
+        conn.push(conn.replies.reply(self.req_id, self.channel, status, self.in_us, label=label,
+                                     message=message))  # fmt: skip
+
+    def refuse(self, error: Exception) -> None:
+        """Answer with what went wrong, in Gate's words (an unexpected error is logged)."""
+        if isinstance(error, ApiError):
+            self.fail(error.status, error.label, error.message)
+        elif isinstance(error, Rejected):
+            refused = from_rejected(error)
+            self.fail(refused.status, refused.label, refused.message)
+        elif isinstance(error, VenueBusy):
+            self.fail(503, "TOO_BUSY", "the venue's command queue is full; retry later")
+        elif isinstance(error, VenueFailed):
+            self.fail(503, "SERVER_ERROR", "the venue stopped accepting commands")
+        else:
+            logger.error("WebSocket API call %s failed", self.channel, exc_info=error)
+            self.fail(500, "SERVER_ERROR", "internal error")
+
+    def answer_later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` (which answers this call) as a task; whatever it raises is the answer."""
+        return asyncio.get_running_loop().create_task(self._answering(work))
+
+    async def _answering(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception as error:
+            self.refuse(error)
 
 
 ApiHandler = Callable[[ApiCall], Awaitable[None]]
+# Answers the call itself, at once (returns None) or when the future it returns is done; the
+# hot order calls are direct so that a request costs no task of its own.
+DirectHandler = Callable[[ApiCall], "asyncio.Future[Any] | None"]
 
 
 @dataclass
@@ -73,6 +108,7 @@ class Registry:
     prefix: str  # "spot"
     channels: dict[str, Channel] = field(default_factory=dict)
     api: dict[str, ApiHandler] = field(default_factory=dict)
+    direct: dict[str, DirectHandler] = field(default_factory=dict)
     public_api: frozenset[str] = frozenset()  # API channels that need no session (login)
 
     def add_channel(self, channel: Channel) -> None:
@@ -84,6 +120,10 @@ class Registry:
         self.api[name] = handler
         if public:
             self.public_api = self.public_api | {name}
+
+    def add_direct_api(self, name: str, handler: DirectHandler) -> None:
+        assert name.startswith(self.prefix + "."), name
+        self.direct[name] = handler
 
     @property
     def ping(self) -> str:

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
+from clearhouse.api.rest.market_numbers import numbers_of
 from clearhouse.api.ws import frames
 from clearhouse.api.ws.connection import Connection
 from clearhouse.api.ws.frames import ERR_BAD_ARGUMENT, FrameError
@@ -45,7 +46,8 @@ def level_key(side: int, price_ticks: int) -> int:
 
 def levels_json(market: SpotMarketState, levels: list[tuple[int, int]]) -> list[list[str]]:
     units = market.units
-    return [[units.format_price(price), units.format_size(lots)] for price, lots in levels]
+    numbers = numbers_of(units)
+    return [[numbers.price(price), numbers.size(lots)] for price, lots in levels]
 
 
 def now_ms() -> int:

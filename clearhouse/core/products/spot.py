@@ -8,6 +8,7 @@ and takes each side's fee from what that side receives (Gate's default), rounded
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import TYPE_CHECKING
 
 from clearhouse.core.book import (
@@ -55,6 +56,7 @@ def _fresh_match_result() -> MatchResult:
     result.prices.clear()
     result.lots.clear()
     result.stp_cancelled.clear()
+    result.ineligible_cancelled.clear()
     result.taker_stopped_by_stp = False
     result.budget_left = 0
     return result
@@ -136,18 +138,22 @@ def validate_shape(market: SpotMarketState, cmd: PlaceOrder) -> tuple[int, int]:
     return market.base_asset, cmd.size_lots * units.base_units_per_lot
 
 
-def _check_fok(market: SpotMarketState, taker: Order, cmd: PlaceOrder) -> None:
+def _check_fok(
+    market: SpotMarketState, taker: Order, cmd: PlaceOrder, eligible: Set[int]
+) -> None:
     book = market.book
     if cmd.quote_units:
-        if not _budget_fillable(market, taker, cmd.quote_units):
+        if not _budget_fillable(market, taker, cmd.quote_units, eligible):
             raise Rejected(FOK_NOT_FILL, "not enough liquidity to fill the whole order")
         return
     limit_key = _limit_key(taker)
-    if book.fillable_lots(taker, limit_key, taker.size_lots) < taker.size_lots:
+    if book.fillable_lots(taker, limit_key, taker.size_lots, eligible) < taker.size_lots:
         raise Rejected(FOK_NOT_FILL, "not enough liquidity to fill the whole order")
 
 
-def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool:
+def _budget_fillable(
+    market: SpotMarketState, taker: Order, budget: int, eligible: Set[int]
+) -> bool:
     """Can a FOK market buy spend its budget, down to less than one lot at the last price?"""
     side = market.book.asks
     per = market.units.quote_units_per_tick_lot
@@ -165,7 +171,9 @@ def _budget_fillable(market: SpotMarketState, taker: Order, budget: int) -> bool
         hidden = 0  # iceberg lots behind their slices: they requeue behind any self order
         maker = level.head
         while maker is not None and available < affordable:
-            if maker.owner == taker.owner or (
+            if maker.account not in eligible:
+                pass  # matching would cancel it: it offers nothing
+            elif maker.owner == taker.owner or (
                 taker.stp_group and maker.stp_group == taker.stp_group
             ):
                 if stops:
@@ -212,7 +220,7 @@ def place_order(state: State, cmd: PlaceOrder, ctx: Context) -> None:
         cmd.text,
     )
     if cmd.tif == FOK:
-        _check_fok(market, taker, cmd)
+        _check_fok(market, taker, cmd, state.identity.eligible_accounts)
     # --- nothing above this line writes ---
     state.next_order_id += 1
     ledger.reserve_into(taker, cmd.account, asset, reserve_units)
@@ -259,11 +267,14 @@ def _execute(
             quote_budget,
             market.units.quote_units_per_tick_lot,
             result,
+            state.identity.eligible_accounts,
         )
         if filled:
             _settle(state, market, account, taker, result, ctx)
         for maker in result.stp_cancelled:
             _close_resting(state, market, maker, "stp", ctx)
+        for maker in result.ineligible_cancelled:  # pre-trade eligibility, second line
+            _close_resting(state, market, maker, "cancelled", ctx)
     if result.taker_stopped_by_stp:
         _close_taker(state, taker, "stp", ctx, market)
     elif quote_budget:

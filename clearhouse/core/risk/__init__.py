@@ -1,0 +1,1 @@
+"""Risk: margin by tier, the liquidation index, liquidation, the insurance fund and ADL."""
